@@ -1,0 +1,2 @@
+import type { Kernels } from '../kernels.js';
+export const matmulKernels = {} as Pick<Kernels, 'matmul'>;
