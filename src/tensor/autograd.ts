@@ -6,6 +6,7 @@
 import { ShapeError } from '../errors.js';
 import { keep } from './memory.js';
 import { Tensor, shapeToString } from './tensor.js';
+import { emitOp } from './trace.js';
 
 export interface GradFn {
   /** Op name, for error messages and graph dumps. */
@@ -34,10 +35,12 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
- * Attaches a GradFn to an op's output if any input requires gradients and recording is on. Ops call this after
- * computing their output; `backward` is only called later, during `loss.backward()`.
+ * Every op ends by calling this with its output. It attaches a GradFn if any input requires gradients and recording
+ * is on (`backward` runs later, during `loss.backward()`), and reports the op to tracers (trace.ts) with `attrs`.
  */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradFn['backward'],
+  attrs?: Record<string, unknown>): Tensor {
+  emitOp(op, inputs, out, attrs);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.gradFn = { op, inputs, backward };
