@@ -1,1 +1,122 @@
-export {};
+/**
+ * Batch normalisation over NHWC tensors (statistics per channel, the last axis, over N, H and W).
+ * Training: normalise with the batch mean and biased variance, and update the running statistics in place with
+ * PyTorch's rule running = (1 - momentum) * running + momentum * batch, using the unbiased variance.
+ * Eval: normalise with the running statistics (an affine map per channel).
+ */
+import { ArgumentError, ShapeError } from '../errors.js';
+import { record } from '../tensor/autograd.js';
+import { Tensor, shapeToString } from '../tensor/tensor.js';
+
+export interface BatchNormOptions {
+  /** Scale per channel [C] (learnable). */
+  gamma: Tensor;
+  /** Shift per channel [C] (learnable). */
+  beta: Tensor;
+  /** Running mean [C]; read in eval, updated in place in training. */
+  runningMean: Tensor;
+  /** Running (unbiased) variance [C]; read in eval, updated in place in training. */
+  runningVar: Tensor;
+  training: boolean;
+  /** Weight of the new batch statistics in the running update (PyTorch convention; Keras' momentum is 1 - this). */
+  momentum?: number;
+  eps?: number;
+}
+
+function validate(x: Tensor, o: BatchNormOptions): void {
+  if (x.rank !== 4)
+    throw new ShapeError(`batchNorm2d: expected an NHWC tensor of rank 4 [batch, height, width, channels], got ${shapeToString(x.shape)}`);
+  const c = x.shape[3];
+  for (const key of ['gamma', 'beta', 'runningMean', 'runningVar'] as const) {
+    const t = o[key];
+    if (!(t instanceof Tensor))
+      throw new ArgumentError(`batchNorm2d: option ${key} must be a Tensor of shape [${c}], got ${String(t)}`);
+    if (t.rank !== 1 || t.shape[0] !== c)
+      throw new ShapeError(`batchNorm2d: ${key} has shape ${shapeToString(t.shape)}, expected [${c}] (the channel count of x ` +
+        `${shapeToString(x.shape)}); check numFeatures`);
+  }
+  if (typeof o.training !== 'boolean') throw new ArgumentError(`batchNorm2d: training must be a boolean, got ${String(o.training)}`);
+  const momentum = o.momentum ?? 0.1;
+  if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`batchNorm2d: momentum must be in [0, 1], got ${momentum}`);
+  const eps = o.eps ?? 1e-5;
+  if (!(eps > 0 && Number.isFinite(eps))) throw new ArgumentError(`batchNorm2d: eps must be a positive number, got ${eps}`);
+}
+
+/** Per-channel mean and biased variance over all N*H*W positions, in float64 (two passes for accuracy). */
+function channelStats(xd: Float32Array, c: number): { mean: Float64Array; variance: Float64Array } {
+  const count = xd.length / c;
+  const mean = new Float64Array(c);
+  for (let i = 0; i < xd.length; i++) mean[i % c] += xd[i];
+  for (let ch = 0; ch < c; ch++) mean[ch] /= count;
+  const variance = new Float64Array(c);
+  for (let i = 0; i < xd.length; i++) {
+    const d = xd[i] - mean[i % c];
+    variance[i % c] += d * d;
+  }
+  for (let ch = 0; ch < c; ch++) variance[ch] /= count;
+  return { mean, variance };
+}
+
+/**
+ * y = gamma * (x - mean) / sqrt(var + eps) + beta per channel. Gradients flow to x, gamma and beta in both modes;
+ * in training mode the x gradient includes the paths through the batch mean and variance.
+ */
+export function batchNorm2d(x: Tensor, opts: BatchNormOptions): Tensor {
+  validate(x, opts);
+  const { gamma, beta, runningMean, runningVar, training } = opts;
+  const momentum = opts.momentum ?? 0.1;
+  const eps = opts.eps ?? 1e-5;
+  const c = x.shape[3];
+  const xd = x.data;
+  const count = xd.length / c;
+
+  let mean: Float64Array;
+  let variance: Float64Array;
+  if (training) {
+    if (count < 2)
+      throw new ShapeError(`batchNorm2d: training needs more than one value per channel to estimate a variance, got x ` +
+        `${shapeToString(x.shape)}; use a larger batch or spatial size, or eval mode`);
+    ({ mean, variance } = channelStats(xd, c));
+    const rm = runningMean.data;
+    const rv = runningVar.data;
+    for (let ch = 0; ch < c; ch++) {
+      rm[ch] = (1 - momentum) * rm[ch] + momentum * mean[ch];
+      rv[ch] = (1 - momentum) * rv[ch] + momentum * variance[ch] * (count / (count - 1));
+    }
+  } else {
+    mean = Float64Array.from(runningMean.data);
+    variance = Float64Array.from(runningVar.data);
+  }
+
+  const gd = gamma.data;
+  const bd = beta.data;
+  const invStd = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) invStd[ch] = 1 / Math.sqrt(variance[ch] + eps);
+  // x normalised, kept for the backward pass (it needs xhat, not x).
+  const xhat = new Float32Array(xd.length);
+  const y = new Float32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const ch = i % c;
+    const h = (xd[i] - mean[ch]) * invStd[ch];
+    xhat[i] = h;
+    y[i] = gd[ch] * h + bd[ch];
+  }
+
+  return record(new Tensor(y, x.shape), 'batchNorm2d', [x, gamma, beta], (dy) => {
+    const dGamma = new Float64Array(c);
+    const dBeta = new Float64Array(c);
+    for (let i = 0; i < dy.length; i++) {
+      const ch = i % c;
+      dBeta[ch] += dy[i];
+      dGamma[ch] += dy[i] * xhat[i];
+    }
+    const dx = new Float32Array(dy.length);
+    for (let i = 0; i < dy.length; i++) {
+      const ch = i % c;
+      const scale = gd[ch] * invStd[ch];
+      // Training: dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: the affine map's slope.
+      dx[i] = training ? scale * (dy[i] - dBeta[ch] / count - xhat[i] * (dGamma[ch] / count)) : scale * dy[i];
+    }
+    return [dx, Float32Array.from(dGamma), Float32Array.from(dBeta)];
+  }, { eps, training, momentum });
+}

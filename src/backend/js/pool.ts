@@ -1,2 +1,96 @@
+/**
+ * Reference NHWC pooling. Window (oh, ow) covers input rows oh*strideH - padTop ... + kH - 1 (and likewise for
+ * columns); cells outside the input are padding. Max pooling never picks a padded cell; average pooling divides by
+ * the number of real cells, or by kH*kW when countIncludePad (the window always lies inside the padded input).
+ * The ops guarantee every window holds at least one real cell (each pad is smaller than the kernel).
+ */
 import type { Kernels } from '../kernels.js';
-export const poolKernels = {} as Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'>;
+
+/** The input rows (or columns) a window starting at `start` covers, clipped to [0, size). */
+function clip(start: number, k: number, size: number): [number, number] {
+  return [Math.max(start, 0), Math.min(start + k, size)];
+}
+
+export const poolKernels: Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> = {
+  maxPool2d(x, g) {
+    const { batch, inH, inW, channels: c, outH, outW } = g;
+    const y = new Float32Array(batch * outH * outW * c);
+    const argmax = new Int32Array(y.length);
+    let o = 0;
+    for (let n = 0; n < batch; n++)
+      for (let oh = 0; oh < outH; oh++) {
+        const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
+        for (let ow = 0; ow < outW; ow++) {
+          const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
+          for (let ch = 0; ch < c; ch++, o++) {
+            let best = -Infinity;
+            let bestIndex = ((n * inH + h0) * inW + w0) * c + ch;
+            // First maximum wins ties; a NaN wins outright (as in PyTorch) so the numerics check can see it.
+            scan: for (let h = h0; h < h1; h++)
+              for (let w = w0; w < w1; w++) {
+                const i = ((n * inH + h) * inW + w) * c + ch;
+                const v = x[i];
+                if (Number.isNaN(v)) {
+                  bestIndex = i;
+                  break scan;
+                }
+                if (v > best) {
+                  best = v;
+                  bestIndex = i;
+                }
+              }
+            y[o] = x[bestIndex];
+            argmax[o] = bestIndex;
+          }
+        }
+      }
+    return { y, argmax };
+  },
+
+  maxPool2dBackward(dy, argmax, g) {
+    const dx = new Float32Array(g.batch * g.inH * g.inW * g.channels);
+    for (let o = 0; o < dy.length; o++) dx[argmax[o]] += dy[o];
+    return dx;
+  },
+
+  avgPool2d(x, g, countIncludePad) {
+    const { batch, inH, inW, channels: c, outH, outW } = g;
+    const y = new Float32Array(batch * outH * outW * c);
+    let o = 0;
+    for (let n = 0; n < batch; n++)
+      for (let oh = 0; oh < outH; oh++) {
+        const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
+        for (let ow = 0; ow < outW; ow++) {
+          const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
+          const divisor = countIncludePad ? g.kH * g.kW : (h1 - h0) * (w1 - w0);
+          for (let ch = 0; ch < c; ch++, o++) {
+            let s = 0;
+            for (let h = h0; h < h1; h++)
+              for (let w = w0; w < w1; w++) s += x[((n * inH + h) * inW + w) * c + ch];
+            y[o] = s / divisor;
+          }
+        }
+      }
+    return y;
+  },
+
+  avgPool2dBackward(dy, g, countIncludePad) {
+    const { batch, inH, inW, channels: c, outH, outW } = g;
+    const dx = new Float32Array(batch * inH * inW * c);
+    let o = 0;
+    for (let n = 0; n < batch; n++)
+      for (let oh = 0; oh < outH; oh++) {
+        const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
+        for (let ow = 0; ow < outW; ow++) {
+          const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
+          const divisor = countIncludePad ? g.kH * g.kW : (h1 - h0) * (w1 - w0);
+          for (let ch = 0; ch < c; ch++, o++) {
+            const share = dy[o] / divisor;
+            for (let h = h0; h < h1; h++)
+              for (let w = w0; w < w1; w++) dx[((n * inH + h) * inW + w) * c + ch] += share;
+          }
+        }
+      }
+    return dx;
+  },
+};
