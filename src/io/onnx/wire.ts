@@ -80,11 +80,12 @@ export class Reader {
         lo |= bits << 28; // low 4 bits land in lo, the rest in hi
         hi |= bits >>> 4;
       } else if (i < 9) hi |= bits << (7 * i - 32);
+      else if (b >= 0x80) this.fail('varint longer than 10 bytes', start);
       else if (b > 1) this.fail('varint overflows 64 bits', start);
       else hi |= b << 31; // the 10th byte holds bit 63 only
-      if (b < 0x80) return [lo >>> 0, hi >>> 0];
+      if (b < 0x80) break;
     }
-    return this.fail('varint longer than 10 bytes', start);
+    return [lo >>> 0, hi >>> 0];
   }
 
   /** Unsigned varint (field keys, lengths, uint64) as a number; must be a safe integer. */
@@ -163,8 +164,9 @@ export class Reader {
       out.push(one(this));
       return;
     }
+    const at = this.pos;
     const sub = this.message();
-    if (size > 0 && (sub.end - sub.pos) % size !== 0) this.fail(`packed length ${sub.end - sub.pos} is not a multiple of ${size}`);
+    if (size > 0 && (sub.end - sub.pos) % size !== 0) this.fail(`packed length ${sub.end - sub.pos} is not a multiple of ${size}`, at);
     sub.wire = wire;
     while (sub.pos < sub.end) out.push(one(sub));
   }
