@@ -7,7 +7,7 @@
  * c*M + m reads input channel c); pointwise and linear [C_in, C_out].
  */
 
-/** Everything a convolution kernel needs to know; built by ops/conv_geometry.ts. */
+/** Everything a convolution kernel needs to know; built by `convGeometry` in ops/conv.ts. */
 export interface ConvGeometry {
   batch: number;
   inH: number;
