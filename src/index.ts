@@ -7,3 +7,5 @@ export * as ops from './ops/index.js';
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { Backend, Kernels, ConvGeometry, PoolGeometry, UnaryKind } from './backend/kernels.js';
 export { traceOps, inScope, currentScope, setNumericsCheck, type OpEvent } from './tensor/trace.js';
+export * as nn from './nn/index.js';
+export { Module } from './nn/module.js';

@@ -1,0 +1,240 @@
+/**
+ * Convolution layers (NHWC). Weights: standard [KH, KW, Cin/groups, Cout], depthwise [KH, KW, C*M], pointwise
+ * [Cin, Cout]. All use PyTorch's default initialisation (U(±1/sqrt(fanIn)) for weight and bias) from `rng`.
+ */
+import { ArgumentError } from '../errors.js';
+import { conv2d, depthwiseConv2d, pointwiseConv2d } from '../ops/conv.js';
+import { pair, type Padding } from '../ops/padding.js';
+import { globalRandom, type Random } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkInt, checkPadding, expectNHWC } from './args.js';
+import { activation, type ActivationName } from './activation.js';
+import { BatchNorm2d } from './batchnorm.js';
+import { pytorchDefault } from './init.js';
+import { Module } from './module.js';
+
+type Pair = number | readonly [number, number];
+
+function window(kernelSize: Pair, stride: Pair, dilation: Pair, padding: Padding, layer: string) {
+  return {
+    kernel: pair(kernelSize, `${layer}: kernelSize`),
+    stride: pair(stride, `${layer}: stride`),
+    dilation: pair(dilation, `${layer}: dilation`),
+    padding: checkPadding(padding, layer),
+  };
+}
+
+function pairRepr(name: string, p: [number, number], skip: number): string {
+  if (p[0] === p[1]) return p[0] === skip ? '' : `, ${name}=${p[0]}`;
+  return `, ${name}=[${p[0]}, ${p[1]}]`;
+}
+
+function windowRepr(kernel: [number, number], stride: [number, number], dilation: [number, number], padding: Padding): string {
+  return `${pairRepr('kernelSize', kernel, -1)}${pairRepr('stride', stride, 1)}${pairRepr('dilation', dilation, 1)}` +
+    (padding === 'valid' ? '' : `, padding=${JSON.stringify(padding)}`);
+}
+
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: Pair;
+  stride?: Pair;
+  /** 'valid' (default), 'same', or explicit amounts (see ops Padding). */
+  padding?: Padding;
+  dilation?: Pair;
+  /** Splits channels into groups convolved separately; must divide inChannels and outChannels. */
+  groups?: number;
+  bias?: boolean;
+  rng?: Random;
+}
+
+/** Standard (optionally grouped) 2-D convolution, like torch.nn.Conv2d / keras Conv2D. */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly dilation: [number, number];
+  readonly padding: Padding;
+  readonly groups: number;
+  /** [KH, KW, inChannels/groups, outChannels]. */
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(o: Conv2dOptions) {
+    super();
+    this.inChannels = checkInt(o.inChannels, 'Conv2d: inChannels');
+    this.outChannels = checkInt(o.outChannels, 'Conv2d: outChannels');
+    this.groups = checkInt(o.groups ?? 1, 'Conv2d: groups');
+    if (this.inChannels % this.groups !== 0 || this.outChannels % this.groups !== 0)
+      throw new ArgumentError(`Conv2d: groups=${this.groups} must divide inChannels=${this.inChannels} and ` +
+        `outChannels=${this.outChannels}`);
+    const w = window(o.kernelSize, o.stride ?? 1, o.dilation ?? 1, o.padding ?? 'valid', 'Conv2d');
+    this.kernelSize = w.kernel;
+    this.stride = w.stride;
+    this.dilation = w.dilation;
+    this.padding = w.padding;
+    const [kh, kw] = this.kernelSize;
+    this.weight = this.registerParameter('weight', Tensor.zeros([kh, kw, this.inChannels / this.groups, this.outChannels]));
+    this.bias = (o.bias ?? true) ? this.registerParameter('bias', Tensor.zeros([this.outChannels])) : null;
+    pytorchDefault(this.weight, this.bias, o.rng ?? globalRandom);
+  }
+
+  forward(x: Tensor): Tensor {
+    expectNHWC(x, this.inChannels, 'inChannels');
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  protected override extraRepr(): string {
+    return `${this.inChannels} -> ${this.outChannels}${windowRepr(this.kernelSize, this.stride, this.dilation, this.padding)}` +
+      `${this.groups === 1 ? '' : `, groups=${this.groups}`}${this.bias === null ? ', bias=false' : ''}`;
+  }
+}
+
+export interface DepthwiseConv2dOptions {
+  channels: number;
+  kernelSize: Pair;
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  /** Output channels per input channel (Keras depth_multiplier); output has channels * depthMultiplier. */
+  depthMultiplier?: number;
+  bias?: boolean;
+  rng?: Random;
+}
+
+/** Depthwise convolution: one KHxKW filter per channel (per multiplier), like keras DepthwiseConv2D. */
+export class DepthwiseConv2d extends Module {
+  readonly channels: number;
+  readonly depthMultiplier: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly dilation: [number, number];
+  readonly padding: Padding;
+  /** [KH, KW, channels * depthMultiplier]; output channel c*M + m reads input channel c. */
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(o: DepthwiseConv2dOptions) {
+    super();
+    this.channels = checkInt(o.channels, 'DepthwiseConv2d: channels');
+    this.depthMultiplier = checkInt(o.depthMultiplier ?? 1, 'DepthwiseConv2d: depthMultiplier');
+    this.outChannels = this.channels * this.depthMultiplier;
+    const w = window(o.kernelSize, o.stride ?? 1, o.dilation ?? 1, o.padding ?? 'valid', 'DepthwiseConv2d');
+    this.kernelSize = w.kernel;
+    this.stride = w.stride;
+    this.dilation = w.dilation;
+    this.padding = w.padding;
+    const [kh, kw] = this.kernelSize;
+    this.weight = this.registerParameter('weight', Tensor.zeros([kh, kw, this.outChannels]));
+    this.bias = (o.bias ?? true) ? this.registerParameter('bias', Tensor.zeros([this.outChannels])) : null;
+    pytorchDefault(this.weight, this.bias, o.rng ?? globalRandom);
+  }
+
+  forward(x: Tensor): Tensor {
+    expectNHWC(x, this.channels, 'channels');
+    return depthwiseConv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+  }
+
+  protected override extraRepr(): string {
+    return `${this.channels}${this.depthMultiplier === 1 ? '' : ` -> ${this.outChannels}`}` +
+      `${windowRepr(this.kernelSize, this.stride, this.dilation, this.padding)}${this.bias === null ? ', bias=false' : ''}`;
+  }
+}
+
+export interface PointwiseConv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  bias?: boolean;
+  rng?: Random;
+}
+
+/** 1x1 convolution: a per-pixel linear map of channels (a matmul over N*H*W rows). */
+export class PointwiseConv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  /** [inChannels, outChannels]. */
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(o: PointwiseConv2dOptions) {
+    super();
+    this.inChannels = checkInt(o.inChannels, 'PointwiseConv2d: inChannels');
+    this.outChannels = checkInt(o.outChannels, 'PointwiseConv2d: outChannels');
+    this.weight = this.registerParameter('weight', Tensor.zeros([this.inChannels, this.outChannels]));
+    this.bias = (o.bias ?? true) ? this.registerParameter('bias', Tensor.zeros([this.outChannels])) : null;
+    pytorchDefault(this.weight, this.bias, o.rng ?? globalRandom);
+  }
+
+  forward(x: Tensor): Tensor {
+    expectNHWC(x, this.inChannels, 'inChannels');
+    return pointwiseConv2d(x, this.weight, this.bias);
+  }
+
+  protected override extraRepr(): string {
+    return `${this.inChannels} -> ${this.outChannels}${this.bias === null ? ', bias=false' : ''}`;
+  }
+}
+
+export interface SeparableConv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: Pair;
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  depthMultiplier?: number;
+  /** Bias of the pointwise conv (the depthwise conv has none, as in Keras: a bias there would fold into it). */
+  bias?: boolean;
+  /** BatchNorm2d between depthwise and pointwise (Xception style). Default false. */
+  batchNorm?: boolean;
+  /** Activation between depthwise and pointwise (after the BN if any): a name, a module, or null (default). */
+  activation?: ActivationName | Module | null;
+  /** eps and momentum of the batch norm. */
+  bnEps?: number;
+  bnMomentum?: number | null;
+  rng?: Random;
+}
+
+/**
+ * Depthwise-separable convolution: depthwise KxK -> [BatchNorm2d] -> [activation] -> pointwise 1x1, as Keras
+ * SeparableConv2D (no BN, no activation) and Xception's separable blocks. Costs about 1/Cout + 1/K^2 of a full
+ * KxK convolution.
+ */
+export class SeparableConv2d extends Module {
+  readonly depthwise: DepthwiseConv2d;
+  readonly bn: BatchNorm2d | null;
+  readonly act: Module | null;
+  readonly pointwise: PointwiseConv2d;
+
+  constructor(o: SeparableConv2dOptions) {
+    super();
+    const rng = o.rng ?? globalRandom;
+    // Validated here so that errors name SeparableConv2d rather than its parts.
+    checkInt(o.inChannels, 'SeparableConv2d: inChannels');
+    checkInt(o.outChannels, 'SeparableConv2d: outChannels');
+    checkInt(o.depthMultiplier ?? 1, 'SeparableConv2d: depthMultiplier');
+    const w = window(o.kernelSize, o.stride ?? 1, o.dilation ?? 1, o.padding ?? 'valid', 'SeparableConv2d');
+    this.depthwise = this.registerModule('depthwise', new DepthwiseConv2d({
+      channels: o.inChannels, kernelSize: w.kernel, stride: w.stride, padding: w.padding, dilation: w.dilation,
+      depthMultiplier: o.depthMultiplier, bias: false, rng,
+    }));
+    const mid = this.depthwise.outChannels;
+    this.bn = (o.batchNorm ?? false)
+      ? this.registerModule('bn', new BatchNorm2d({ numFeatures: mid, eps: o.bnEps, momentum: o.bnMomentum }))
+      : null;
+    const act = o.activation ?? null;
+    this.act = act === null ? null : this.registerModule('act', typeof act === 'string' ? activation(act) : act);
+    this.pointwise = this.registerModule('pointwise', new PointwiseConv2d({
+      inChannels: mid, outChannels: o.outChannels, bias: o.bias ?? true, rng,
+    }));
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = this.depthwise.call(x);
+    if (this.bn !== null) y = this.bn.call(y);
+    if (this.act !== null) y = this.act.call(y);
+    return this.pointwise.call(y);
+  }
+}
