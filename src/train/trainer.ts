@@ -1,0 +1,195 @@
+/**
+ * The training loop: epochs of batches (forward, cross-entropy, backward, optional clipping, optimizer step, weight
+ * EMA), evaluation after each epoch, periodic atomic checkpoints and exact resumption. Memory stays flat: every step
+ * runs inside `tidy`.
+ */
+import type { DataLoader } from '../data/dataloader.js';
+import { NumericsError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import { crossEntropy } from '../ops/softmax.js';
+import { noGrad } from '../tensor/autograd.js';
+import { tidy } from '../tensor/memory.js';
+import { globalRandom, type Random } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { ModelEMA } from './ema.js';
+import { ClassificationMetrics } from './metrics.js';
+import { clipGradNorm, type Optimizer } from './optimizer.js';
+import type { Schedule } from './schedule.js';
+
+export interface StepInfo {
+  epoch: number;
+  /** Step within the epoch (1-based, after it ran) and steps per epoch. */
+  step: number;
+  stepsPerEpoch: number;
+  globalStep: number;
+  loss: number;
+  /** Running training accuracy of this epoch so far. */
+  accuracy: number;
+  lr: number;
+  /** Training images processed per second in this epoch so far. */
+  imagesPerSecond: number;
+}
+
+export interface EvalResult {
+  loss: number;
+  top1: number;
+  top5: number;
+  count: number;
+  /** confusion[label * numClasses + predicted] (a plain array, so it survives JSON in checkpoints and logs). */
+  confusion: number[];
+}
+
+export interface EpochInfo {
+  epoch: number;
+  train: { loss: number; top1: number; top5: number };
+  test?: EvalResult;
+  lr: number;
+  seconds: number;
+}
+
+export interface FitOptions {
+  model: Module;
+  optimizer: Optimizer;
+  train: DataLoader;
+  test?: DataLoader;
+  epochs: number;
+  numClasses: number;
+  schedule?: Schedule;
+  labelSmoothing?: number;
+  /** Clip the global gradient norm to this value. */
+  clipNorm?: number;
+  ema?: ModelEMA;
+  /** Where to write checkpoints (atomically): after every epoch and every `checkpointEverySteps` steps. */
+  checkpointPath?: string;
+  checkpointEverySteps?: number;
+  /** Stored in checkpoints so a run can be rebuilt. */
+  config?: Record<string, unknown>;
+  /** Continue from this checkpoint (model, optimizer, EMA, loader position, generator, history). */
+  resume?: Checkpoint;
+  /** The generator layers draw from (dropout, stochastic depth); saved in checkpoints. */
+  rng?: Random;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  /** Stops after the current step when aborted (the checkpoint written then allows resuming). */
+  signal?: AbortSignal;
+}
+
+export interface FitResult {
+  history: EpochInfo[];
+  /** False when stopped by the signal before the last epoch finished. */
+  completed: boolean;
+}
+
+/** Loss, top-1/top-5 accuracy and confusion matrix of `model` over one pass of `loader`, in eval mode. */
+export function evaluate(model: Module, loader: DataLoader, numClasses: number): EvalResult {
+  const wasTraining = model.training;
+  model.eval();
+  const metrics = new ClassificationMetrics(numClasses);
+  const start = loader.epoch;
+  try {
+    noGrad(() => {
+      while (loader.epoch === start) {
+        tidy(() => {
+          const batch = loader.nextBatch();
+          const logits = model.call(batch.x);
+          metrics.update(logits, batch.y, crossEntropy(logits, batch.y).item());
+        });
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return { ...metrics.summary(), confusion: Array.from(metrics.confusion) };
+}
+
+/** Restores model, optimizer, EMA, loader and generator from a checkpoint. */
+export function restoreTraining(ckpt: Checkpoint, opts: Pick<FitOptions, 'model' | 'optimizer' | 'train' | 'ema' | 'rng'>): void {
+  const state = new Map<string, Tensor>();
+  for (const [k, t] of ckpt.model) state.set(k, new Tensor(t.data, t.shape));
+  opts.model.loadStateDict(state);
+  for (const t of state.values()) t.dispose();
+  if (ckpt.optimizer !== undefined) opts.optimizer.loadState(ckpt.optimizer.state);
+  if (ckpt.ema !== undefined) opts.ema?.loadState(ckpt.ema);
+  if (ckpt.loader !== undefined) opts.train.restore(ckpt.loader);
+  if (ckpt.rng !== undefined) (opts.rng ?? globalRandom).setState(ckpt.rng);
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export async function fit(opts: FitOptions): Promise<FitResult> {
+  const { model, optimizer, train, epochs } = opts;
+  const rng = opts.rng ?? globalRandom;
+  const history: EpochInfo[] = [];
+  let globalStep = 0;
+  if (opts.resume !== undefined) {
+    restoreTraining(opts.resume, opts);
+    globalStep = opts.resume.step;
+    history.push(...((opts.resume.history ?? []) as EpochInfo[]));
+  }
+  const checkpoint = async (): Promise<void> => {
+    if (opts.checkpointPath === undefined) return;
+    const snapshot: Checkpoint = {
+      model: model.stateDict(), optimizer: { name: optimizer.constructor.name, state: optimizer.state() },
+      ema: opts.ema?.state(), epoch: train.epoch, step: globalStep, rng: rng.getState(), loader: train.state(),
+      config: opts.config ?? {}, history,
+    };
+    await saveCheckpoint(opts.checkpointPath, snapshot);
+  };
+
+  model.train();
+  while (train.epoch < epochs) {
+    const epoch = train.epoch;
+    const metrics = new ClassificationMetrics(opts.numClasses);
+    const started = performance.now();
+    let lastYield = started;
+    while (train.epoch === epoch) {
+      if (opts.schedule !== undefined) optimizer.lr = opts.schedule(globalStep);
+      const loss = tidy(() => {
+        const batch = train.nextBatch();
+        const logits = model.call(batch.x);
+        const lossT = crossEntropy(logits, batch.y, { labelSmoothing: opts.labelSmoothing ?? 0 });
+        const value = lossT.item();
+        if (!Number.isFinite(value))
+          throw new NumericsError(`training loss became ${value} at epoch ${epoch + 1}, step ${train.step} (global step ${globalStep}); ` +
+            'the last checkpoint is intact. Lower the learning rate, add gradient clipping (--clip), or check the data');
+        lossT.backward();
+        if (opts.clipNorm !== undefined) clipGradNorm(model.parameters(), opts.clipNorm);
+        optimizer.step();
+        optimizer.zeroGrad();
+        metrics.update(logits, batch.y, value);
+        return value;
+      });
+      globalStep++;
+      opts.ema?.update();
+      const elapsed = (performance.now() - started) / 1000;
+      opts.onStep?.({
+        epoch, step: train.epoch === epoch ? train.step : train.length, stepsPerEpoch: train.length, globalStep, loss,
+        accuracy: metrics.summary().top1, lr: optimizer.lr, imagesPerSecond: metrics.count / Math.max(elapsed, 1e-9),
+      });
+      const aborted = opts.signal?.aborted === true;
+      if (aborted || (opts.checkpointEverySteps !== undefined && globalStep % opts.checkpointEverySteps === 0 && train.epoch === epoch))
+        await checkpoint();
+      if (aborted) return { history, completed: false };
+      // Let timers and messages (progress output, a stop button in a worker) run between steps.
+      if (performance.now() - lastYield > 100) {
+        await macrotask();
+        lastYield = performance.now();
+      }
+    }
+    const train_ = metrics.summary();
+    const test = opts.test === undefined ? undefined
+      : opts.ema !== undefined ? opts.ema.withAveragedWeights(() => evaluate(model, opts.test!, opts.numClasses))
+      : evaluate(model, opts.test, opts.numClasses);
+    const info: EpochInfo = {
+      epoch, train: { loss: train_.loss, top1: train_.top1, top5: train_.top5 }, test, lr: optimizer.lr,
+      seconds: (performance.now() - started) / 1000,
+    };
+    history.push(info);
+    await checkpoint();
+    opts.onEpoch?.(info);
+  }
+  return { history, completed: true };
+}
