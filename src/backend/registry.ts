@@ -5,8 +5,9 @@
 import { ArgumentError } from '../errors.js';
 import type { Backend, KernelName, Kernels } from './kernels.js';
 import { jsBackend } from './js/index.js';
+import { metaBackend } from './meta.js';
 
-const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
+const backends = new Map<string, Backend>([[jsBackend.name, jsBackend], [metaBackend.name, metaBackend]]);
 let active: Backend = jsBackend;
 
 export function registerBackend(backend: Backend): void {
