@@ -7,7 +7,10 @@ import { Module } from './module.js';
 
 /** Runs its children in order; they are named '0', '1', ... (so state-dict keys read 'features.3.weight'). */
 export class Sequential extends Module {
-  private readonly layers: Module[] = [];
+  /** The children in order (read from the registry, so `replaceModule` takes effect). */
+  private get layers(): Module[] {
+    return this.children();
+  }
 
   constructor(...modules: Module[]) {
     super();
@@ -20,7 +23,6 @@ export class Sequential extends Module {
       throw new ArgumentError(`Sequential: item ${this.layers.length} is not a Module (got ${typeof module}); ` +
         'wrap functions in a Module subclass');
     this.registerModule(String(this.layers.length), module);
-    this.layers.push(module);
     return this;
   }
 

@@ -90,6 +90,24 @@ export abstract class Module {
     return module;
   }
 
+  /**
+   * Swaps the registered child `name` for `module` in place (same position, scope and state-dict prefix) and returns
+   * the old child. Fields of this module that pointed at the old child point at the new one afterwards, so a
+   * layer's `this.body`-style shortcuts and its registry never disagree (in PyTorch they are one and the same).
+   */
+  replaceModule<M extends Module>(name: string, module: M): Module {
+    const old = this.mods.get(name);
+    if (old === undefined)
+      throw new ArgumentError(`${this.constructor.name}.replaceModule: no child named '${name}'; children: ` +
+        ([...this.mods.keys()].join(', ') || 'none'));
+    module.scopeName = name;
+    for (const [key, t] of module.stateDict()) t.name = `${name}.${key}`;
+    this.mods.set(name, module);
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) if (fields[key] === old) fields[key] = module;
+    return old;
+  }
+
   private checkNewName(name: string, where: string): void {
     if (name === '' || name.includes('.'))
       throw new ArgumentError(`${this.constructor.name}.${where}: name '${name}' must be non-empty and contain no '.' ` +

@@ -11,7 +11,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { ModelEMA } from './ema.js';
 import { ClassificationMetrics } from './metrics.js';
 import { clipGradNorm, type Optimizer } from './optimizer.js';
@@ -60,8 +60,11 @@ export interface FitOptions {
   /** Clip the global gradient norm to this value. */
   clipNorm?: number;
   ema?: ModelEMA;
-  /** Where to write checkpoints (atomically): after every epoch and every `checkpointEverySteps` steps. */
-  checkpointPath?: string;
+  /**
+   * Stores a snapshot (after every epoch, every `checkpointEverySteps` steps and when stopped), e.g.
+   * `(c) => saveCheckpoint(path, c)` in Node; a callback keeps this loop free of file-system code for browsers.
+   */
+  saveCheckpoint?: (snapshot: Checkpoint) => Promise<void>;
   checkpointEverySteps?: number;
   /** Stored in checkpoints so a run can be rebuilt. */
   config?: Record<string, unknown>;
@@ -130,13 +133,13 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     history.push(...((opts.resume.history ?? []) as EpochInfo[]));
   }
   const checkpoint = async (): Promise<void> => {
-    if (opts.checkpointPath === undefined) return;
+    if (opts.saveCheckpoint === undefined) return;
     const snapshot: Checkpoint = {
       model: model.stateDict(), optimizer: { name: optimizer.constructor.name, state: optimizer.state() },
       ema: opts.ema?.state(), epoch: train.epoch, step: globalStep, rng: rng.getState(), loader: train.state(),
       config: opts.config ?? {}, history,
     };
-    await saveCheckpoint(opts.checkpointPath, snapshot);
+    await opts.saveCheckpoint(snapshot);
   };
 
   model.train();

@@ -255,3 +255,14 @@ test('toString prints the module tree', () => {
     ')',
   ].join('\n'));
 });
+
+test('replaceModule swaps a child in place: registry order, state-dict names, cached fields', () => {
+  const block = new nn.Residual(new nn.Linear({ inFeatures: 2, outFeatures: 2 }));
+  const replacement = new nn.Linear({ inFeatures: 2, outFeatures: 2, bias: false });
+  const old = block.replaceModule('body', replacement);
+  assert.ok(old instanceof nn.Linear);
+  assert.equal(block.body, replacement);
+  assert.deepEqual([...block.stateDict().keys()], ['body.weight']);
+  assert.equal(replacement.weight.name, 'body.weight');
+  assert.throws(() => block.replaceModule('nope', replacement), /no child named 'nope'; children: body/);
+});

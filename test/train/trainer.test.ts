@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { NumericsError, Random, manualSeed, memory, nn } from '../../src/index.js';
 import { DataLoader, ImageDataset } from '../../src/data/index.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { ModelEMA } from '../../src/train/ema.js';
 import { Adam } from '../../src/train/optimizer.js';
 import { cosineWithWarmup } from '../../src/train/schedule.js';
@@ -79,7 +79,7 @@ test('an interrupted run resumed from its checkpoint ends with the same weights 
     const first = setup();
     const path = join(dir, 'run.safetensors');
     const controller = new AbortController();
-    const stopped = await fit({ ...first, checkpointPath: path, checkpointEverySteps: 5, signal: controller.signal,
+    const stopped = await fit({ ...first, saveCheckpoint: (c) => saveCheckpoint(path, c), checkpointEverySteps: 5, signal: controller.signal,
       onStep: (s) => { if (s.globalStep === 11) controller.abort(); } });
     assert.equal(stopped.completed, false);
 

@@ -1,0 +1,122 @@
+/**
+ * Turns a standard CNN into its depthwise-separable counterpart (the MobileNet factorisation, Howard et al. 2017
+ * section 3.1): every Conv2d with a kernel larger than 1x1 and groups 1 becomes a SeparableConv2d, a depthwise
+ * conv with the same kernel, stride, padding and dilation (so the output shape is unchanged), optionally batch
+ * norm and an activation, then a 1x1 pointwise conv to the same output channels, with a bias where the original
+ * had one. Every other module, with its weights, stays as it was; the new layers get torchvision's
+ * initialisation (kaiming-normal fan_out) from `rng` and the replaced conv's training mode.
+ *
+ * The report compares the model before and after with the cost analyser (`analyse`, per image of `inputShape`):
+ * per replaced layer its parameters and MACs before and after, and the model totals.
+ */
+import { ArgumentError } from '../errors.js';
+import { analyse, type CostReport } from '../cost/analyse.js';
+import type { ActivationName } from '../nn/activation.js';
+import { Conv2d, SeparableConv2d } from '../nn/conv.js';
+import type { Module } from '../nn/module.js';
+import { globalRandom, type Random } from '../tensor/random.js';
+import { initLikeTorchvision } from './init.js';
+
+export interface SeparabilizeOptions {
+  /** BatchNorm2d between the depthwise and pointwise convs (MobileNet style). Default false (Keras SeparableConv2D). */
+  batchNorm?: boolean;
+  /** Activation between them (after the batch norm, if any). Default null (none). */
+  activation?: ActivationName | null;
+  /**
+   * Input for the cost report, [H, W, C] or [N, H, W, C]. Default [r, r, C] with r the model's `resolution`
+   * (every builder in sepconv's models sets one) and C the first convolution's input channels.
+   */
+  inputShape?: readonly number[];
+  /** Initialisation of the new layers. Default the library-wide generator. */
+  rng?: Random;
+}
+
+/** Parameters and multiply-adds (per image of the report's input). */
+export interface ParamsMacs {
+  params: number;
+  macs: number;
+}
+
+/** One replaced convolution. */
+export interface SeparabilizedLayer {
+  /** Dotted module path, e.g. 'features.4'. */
+  path: string;
+  kernelSize: [number, number];
+  inChannels: number;
+  outChannels: number;
+  stride: [number, number];
+  before: ParamsMacs;
+  after: ParamsMacs;
+}
+
+export interface SeparabilizeReport {
+  /** The input the costs are for, [N, H, W, C]. */
+  input: number[];
+  layers: SeparabilizedLayer[];
+  /** Whole-model totals (every layer, not only the replaced ones). */
+  totals: { before: ParamsMacs; after: ParamsMacs };
+}
+
+/** A standard convolution that has a separable counterpart: groups 1 and a kernel larger than 1x1. */
+const isFactorisable = (m: Module): m is Conv2d => m instanceof Conv2d && m.groups === 1 && m.kernelSize[0] * m.kernelSize[1] > 1;
+
+/**
+ * Replaces, in place, every factorisable Conv2d of `model` by a SeparableConv2d and returns the same model with a
+ * report. Throws ArgumentError if a conv to replace sits in a container that caches its children (nn's
+ * Sequential or Residual, or a layer holding it as a field); sepconv's builders use `Chain`, which does not.
+ */
+export function separabilize(model: Module, options: SeparabilizeOptions = {}): { model: Module; report: SeparabilizeReport } {
+  const rng = options.rng ?? globalRandom;
+  const modules = new Map(model.namedModules());
+  const targets = [...modules].filter(([, m]) => isFactorisable(m)) as [string, Conv2d][];
+  const parents = targets.map(([path]) => parentOf(path, modules));
+  const inputShape = options.inputShape ?? defaultInputShape(model);
+
+  const before = analyse(model, inputShape);
+  targets.forEach(([path, conv], i) => {
+    const separable = new SeparableConv2d({
+      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize, stride: conv.stride,
+      padding: conv.padding, dilation: conv.dilation, bias: conv.bias !== null,
+      batchNorm: options.batchNorm ?? false, activation: options.activation ?? null, rng,
+    });
+    initLikeTorchvision(separable, 'default', rng);
+    separable.train(conv.training);
+    parents[i].replaceModule(path.slice(path.lastIndexOf('.') + 1), separable);
+  });
+  const after = analyse(model, inputShape);
+
+  const layers = targets.map(([path, conv]): SeparabilizedLayer => ({
+    path, kernelSize: conv.kernelSize, inChannels: conv.inChannels, outChannels: conv.outChannels, stride: conv.stride,
+    before: costUnder(before, path), after: costUnder(after, path),
+  }));
+  return {
+    model,
+    report: { input: before.input, layers, totals: { before: pick(before.totals), after: pick(after.totals) } },
+  };
+}
+
+/** The module holding the module at `path`. */
+function parentOf(path: string, modules: ReadonlyMap<string, Module>): Module {
+  if (path === '')
+    throw new ArgumentError('separabilize: the model itself is a Conv2d; wrap it in a container (e.g. nn.Sequential) first');
+  return modules.get(path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '')!;
+}
+
+/** [resolution, resolution, channels of the first convolution], for models built by sepconv's builders. */
+function defaultInputShape(model: Module): number[] {
+  const resolution = (model as { resolution?: unknown }).resolution;
+  const first = model.modules().find((m) => 'inChannels' in m || 'channels' in m) as { inChannels?: number; channels?: number } | undefined;
+  const channels = first?.inChannels ?? first?.channels;
+  if (typeof resolution !== 'number' || channels === undefined)
+    throw new ArgumentError(`separabilize: ${model.constructor.name} has no 'resolution' to size the cost report; ` +
+      'pass inputShape, e.g. { inputShape: [224, 224, 3] }');
+  return [resolution, resolution, channels];
+}
+
+/** Params and MACs of the layer at `path` and everything below it. */
+function costUnder(report: CostReport, path: string): ParamsMacs {
+  const within = report.layers.filter((l) => l.name === path || l.name.startsWith(`${path}.`));
+  return { params: within.reduce((n, l) => n + l.params, 0), macs: within.reduce((n, l) => n + l.macs, 0) };
+}
+
+const pick = (c: ParamsMacs): ParamsMacs => ({ params: c.params, macs: c.macs });
