@@ -1,0 +1,260 @@
+/**
+ * One training run as the CLI does it (shared by `sepconv train` and `sepconv demo`): build the model and data from a
+ * plain configuration, train with live progress, and leave in the output folder the checkpoint (rewritten atomically,
+ * resumable), a JSON-lines log and the training curves as SVG.
+ */
+import { appendFileSync, mkdirSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { join } from 'node:path';
+import { DataLoader } from '../data/dataloader.js';
+import type { Dataset, ImageDataset } from '../data/dataset.js';
+import { resolveDataset } from '../data/resolve.js';
+import { ArgumentError } from '../errors.js';
+import { buildModel } from '../models/index.js';
+import { separabilize } from '../models/separabilize.js';
+import type { Module } from '../nn/module.js';
+import { Random, globalRandom } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../train/optimizer.js';
+import { constant, cosineWithWarmup, oneCycle, stepDecay, type Schedule } from '../train/schedule.js';
+import { fit, type EpochInfo, type FitResult } from '../train/trainer.js';
+import { CommandError } from './output.js';
+import { ProgressBar, formatDuration, type ProgressStream } from './progress.js';
+import { lineChart, combineCharts } from './svg.js';
+
+export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
+export const SCHEDULES = ['cosine', 'step', 'onecycle', 'constant'] as const;
+
+/** Everything that defines a run; stored in its checkpoints so eval, predict and --resume rebuild it exactly. */
+export interface RunConfig {
+  model: string;
+  /** Replace every standard KxK conv by depthwise + pointwise (the separable twin). */
+  separable: boolean;
+  width?: number;
+  data: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: (typeof OPTIMIZERS)[number];
+  schedule: (typeof SCHEDULES)[number];
+  warmupEpochs: number;
+  weightDecay: number;
+  momentum: number;
+  labelSmoothing: number;
+  clipNorm?: number;
+  seed: number;
+  /** Use only the first N training images (quick runs). */
+  limit?: number;
+  augment: { cropPadding: number; horizontalFlip: boolean };
+  /** Per-channel normalisation measured on the training set. */
+  normalize?: { mean: number[]; std: number[] };
+  /** What the data looked like (filled in by prepareRun), so eval and predict can rebuild the model without it. */
+  dataInfo?: { imageShape: [number, number, number]; numClasses: number; classNames?: string[] };
+}
+
+export interface PreparedRun {
+  config: RunConfig;
+  model: Module;
+  train: DataLoader;
+  test: DataLoader;
+  numClasses: number;
+  classNames?: readonly string[];
+  imageShape: readonly [number, number, number];
+}
+
+/** Per-channel mean and standard deviation of a dataset's images (0..1 scale). */
+export function channelStats(ds: ImageDataset): { mean: number[]; std: number[] } {
+  const c = ds.imageShape[2];
+  const sum = new Float64Array(c);
+  const sq = new Float64Array(c);
+  const px = ds.pixels;
+  for (let i = 0; i < px.length; i++) {
+    const v = px[i] / 255;
+    sum[i % c] += v;
+    sq[i % c] += v * v;
+  }
+  const n = px.length / c;
+  const mean = Array.from(sum, (s) => s / n);
+  const std = Array.from(sq, (s, k) => Math.sqrt(Math.max(s / n - mean[k] ** 2, 1e-12)));
+  return { mean, std };
+}
+
+/** A seeded random subset of `limit` samples (datasets are often sorted by class, so not the first ones). */
+function limited(ds: Dataset, limit: number | undefined, seed: number): Dataset {
+  if (limit === undefined || limit >= ds.length) return ds;
+  const order = Int32Array.from({ length: ds.length }, (_, i) => i);
+  new Random(seed).shuffle(order);
+  const picked = order.subarray(0, limit);
+  return { length: limit, imageShape: ds.imageShape, numClasses: ds.numClasses, classNames: ds.classNames, get: (i) => ds.get(picked[i]) };
+}
+
+/** The run's model, freshly initialised from its seed (the same weights every time for the same configuration). */
+export function modelFromConfig(config: RunConfig): Module {
+  if (config.dataInfo === undefined) throw new ArgumentError('run configuration has no dataInfo: was it made by prepareRun?');
+  const [h, w, c] = config.dataInfo.imageShape;
+  globalRandom.seed(config.seed);
+  const rng = new Random(config.seed);
+  const model = buildModel(config.model, { numClasses: config.dataInfo.numClasses, inputChannels: c, resolution: h, width: config.width, rng });
+  return config.separable ? separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', rng }).model : model;
+}
+
+/** Builds model, data loaders and normalisation from a configuration. */
+export function prepareRun(config: RunConfig): PreparedRun {
+  const split = resolveDataset(config.data, { seed: config.seed });
+  const trainSet = split.train as ImageDataset;
+  const [h, w, c] = trainSet.imageShape;
+  const full: RunConfig = {
+    ...config, normalize: config.normalize ?? channelStats(trainSet),
+    dataInfo: { imageShape: [h, w, c], numClasses: trainSet.numClasses, classNames: trainSet.classNames && [...trainSet.classNames] },
+  };
+  const normalize = full.normalize;
+  const model = modelFromConfig(full);
+  const train = new DataLoader(limited(trainSet, config.limit, config.seed), {
+    batchSize: config.batch, shuffle: true, seed: config.seed, augment: config.augment, normalize,
+  });
+  const test = new DataLoader(split.test, { batchSize: Math.max(config.batch, 256), shuffle: false, normalize });
+  return { config: full, model, train, test, numClasses: trainSet.numClasses, classNames: trainSet.classNames, imageShape: [h, w, c] };
+}
+
+/** A trained model from a checkpoint written by `sepconv train`, with its run configuration. */
+export async function modelFromCheckpoint(path: string): Promise<{ model: Module; config: RunConfig; checkpoint: Checkpoint }> {
+  const checkpoint = await loadCheckpoint(path);
+  const config = checkpoint.config as unknown as RunConfig;
+  if (typeof config.model !== 'string' || config.dataInfo === undefined)
+    throw new CommandError(`${path}: this checkpoint was not written by 'sepconv train' (its configuration names no model builder)`);
+  const model = modelFromConfig(config);
+  const state = new Map<string, Tensor>();
+  for (const [k, t] of checkpoint.model) state.set(k, new Tensor(t.data, t.shape));
+  model.loadStateDict(state);
+  model.eval();
+  return { model, config, checkpoint };
+}
+
+export function makeOptimizer(config: RunConfig, model: Module): Optimizer {
+  const params = model.parameters();
+  switch (config.optimizer) {
+    case 'sgd':
+      return new SGD(params, { lr: config.lr, momentum: config.momentum, nesterov: config.momentum > 0, weightDecay: config.weightDecay });
+    case 'adam':
+      return new Adam(params, { lr: config.lr, weightDecay: config.weightDecay });
+    case 'adamw':
+      return new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
+    case 'rmsprop':
+      return new RMSprop(params, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
+  }
+}
+
+export function makeSchedule(config: RunConfig, stepsPerEpoch: number): Schedule {
+  const total = config.epochs * stepsPerEpoch;
+  const warmup = Math.min(Math.round(config.warmupEpochs * stepsPerEpoch), total - 1);
+  switch (config.schedule) {
+    case 'cosine':
+      return cosineWithWarmup({ baseLr: config.lr, totalSteps: total, warmupSteps: warmup });
+    case 'step':
+      return stepDecay({ baseLr: config.lr, stepSize: Math.max(1, Math.round(total / 3)), gamma: 0.1 });
+    case 'onecycle':
+      return oneCycle({ maxLr: config.lr, totalSteps: total });
+    case 'constant':
+      return constant(config.lr);
+  }
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+export const LOG_FILE = 'log.jsonl';
+export const CURVES_FILE = 'curves.svg';
+
+/** Fails before training if the output folder cannot be created or written. */
+export function checkOutputDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+  } catch (err) {
+    throw new CommandError(`cannot write to output folder '${dir}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ` +
+      'choose another with --out');
+  }
+}
+
+/** Loss and accuracy curves (train and test) per epoch, as one SVG. */
+export function curvesSvg(history: readonly EpochInfo[], title: string): string {
+  const epochs = history.map((h) => h.epoch + 1);
+  const loss = lineChart({
+    title: `${title}: loss`, xLabel: 'epoch', yLabel: 'cross-entropy', logY: true,
+    series: [
+      { name: 'train', points: epochs.map((e, i) => [e, history[i].train.loss] as const) },
+      { name: 'test', points: epochs.map((e, i) => [e, history[i].test?.loss ?? NaN] as const), dashed: true },
+    ],
+  });
+  const acc = lineChart({
+    title: `${title}: top-1 accuracy`, xLabel: 'epoch', yLabel: 'accuracy (%)',
+    series: [
+      { name: 'train', points: epochs.map((e, i) => [e, 100 * history[i].train.top1] as const) },
+      { name: 'test', points: epochs.map((e, i) => [e, 100 * (history[i].test?.top1 ?? NaN)] as const), dashed: true },
+    ],
+  });
+  return combineCharts([loss, acc]);
+}
+
+export interface RunOptions {
+  outDir: string;
+  /** Continue from outDir's checkpoint. */
+  resume: boolean;
+  progress: ProgressStream;
+  /** Label in progress lines, e.g. 'standard' or 'separable'. */
+  label?: string;
+  checkpointEverySteps?: number;
+  signal?: AbortSignal;
+}
+
+/** Trains per `config` (or the checkpoint's config when resuming) and writes checkpoint, log and curves. */
+export async function runTraining(config: RunConfig, opts: RunOptions): Promise<PreparedRun & FitResult> {
+  checkOutputDir(opts.outDir);
+  const ckptPath = join(opts.outDir, CHECKPOINT_FILE);
+  let resume: Checkpoint | undefined;
+  if (opts.resume) {
+    try {
+      resume = await loadCheckpoint(ckptPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CommandError(`--resume: no checkpoint at '${ckptPath}'; start without --resume or point --out at the run's folder`);
+      throw err;
+    }
+    config = resume.config as unknown as RunConfig;
+    if (resume.epoch >= config.epochs)
+      throw new ArgumentError(`--resume: the run in '${opts.outDir}' already finished its ${config.epochs} epochs`);
+  }
+  const run = prepareRun(config);
+  const optimizer = makeOptimizer(run.config, run.model);
+  const logPath = join(opts.outDir, LOG_FILE);
+  if (resume === undefined) writeFileSync(logPath, '');
+  const label = opts.label ?? run.config.model;
+  const bar = new ProgressBar(opts.progress);
+  let lastEpoch = -1;
+  const result = await fit({
+    model: run.model, optimizer, train: run.train, test: run.test, epochs: run.config.epochs, numClasses: run.numClasses,
+    schedule: makeSchedule(run.config, run.train.length), labelSmoothing: run.config.labelSmoothing, clipNorm: run.config.clipNorm,
+    saveCheckpoint: (c) => saveCheckpoint(ckptPath, c), checkpointEverySteps: opts.checkpointEverySteps ?? 50,
+    config: run.config as unknown as Record<string, unknown>, resume, signal: opts.signal,
+    onStep: (s) => {
+      if (s.epoch !== lastEpoch) {
+        lastEpoch = s.epoch;
+        bar.start();
+      }
+      bar.update({
+        label: `${label} epoch ${s.epoch + 1}/${run.config.epochs}`, step: s.step, total: s.stepsPerEpoch,
+        imagesPerSecond: s.imagesPerSecond,
+        fields: { loss: s.loss.toFixed(4), acc: `${(100 * s.accuracy).toFixed(1)}%`, lr: s.lr.toPrecision(2) },
+      });
+    },
+    onEpoch: (e) => {
+      bar.done();
+      const { confusion: _omit, ...test } = e.test ?? { confusion: [] };
+      appendFileSync(logPath, JSON.stringify({ event: 'epoch', epoch: e.epoch + 1, lr: e.lr, seconds: e.seconds, train: e.train, test }) + '\n');
+      opts.progress.write(`${label} epoch ${e.epoch + 1}/${run.config.epochs}: train loss ${e.train.loss.toFixed(4)} ` +
+        `acc ${(100 * e.train.top1).toFixed(2)}%  test loss ${(e.test?.loss ?? NaN).toFixed(4)} acc ` +
+        `${(100 * (e.test?.top1 ?? NaN)).toFixed(2)}%  (${formatDuration(e.seconds)})\n`);
+    },
+  });
+  bar.done();
+  writeFileSync(join(opts.outDir, CURVES_FILE), curvesSvg(result.history, label));
+  return { ...run, ...result };
+}
