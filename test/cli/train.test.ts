@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { deflateSync } from 'node:zlib';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { BIN, oneLineError, sepconv } from './run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sepconv-cli-train-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// Small and quick on the reference backend: 1,024 digits, width 4, two epochs of 32 steps.
+const RUN = ['--limit', '1024', '--epochs', '2', '--width', '4', '--batch', '32', '--lr', '0.01', '--seed', '3'];
+
+test('train writes a checkpoint, a JSON-lines log and curves, and eval/predict use the checkpoint', () => {
+  const out = join(dir, 'full');
+  const r = sepconv('train', ...RUN, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /test accuracy \d+\.\d+%/);
+  // Not a terminal: plain progress lines, one per quarter epoch, and an epoch summary.
+  assert.match(r.stderr, /small_cnn epoch 1\/2 step 8\/32 .*img\/s/);
+  assert.match(r.stderr, /epoch 2\/2: train loss [\d.]+ acc [\d.]+%  test loss/);
+  const log = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(log.map((e) => e.epoch), [1, 2]);
+  // Well above chance (10%) after 64 steps of a 4-channel CNN; the demo and bench/ show real accuracy.
+  assert.ok(log[1].test.top1 > 0.2, `accuracy after 2 epochs: ${log[1].test.top1}`);
+  assert.match(readFileSync(join(out, 'curves.svg'), 'utf8'), /^<svg[^>]*>[\s\S]*top-1 accuracy[\s\S]*<\/svg>\s*$/);
+
+  const ev = sepconv('eval', '--checkpoint', join(out, 'checkpoint.safetensors'), '--json');
+  assert.equal(ev.status, 0, ev.stderr);
+  const result = JSON.parse(ev.stdout);
+  assert.equal(result.count, 2000);
+  assert.ok(Math.abs(result.top1 - log[1].test.top1) < 1e-9, 'eval reproduces the last epoch\'s test accuracy');
+
+  const png = join(dir, 'digit.png');
+  writeFileSync(png, greyPng(28, 28, (x, y) => (x >= 12 && x <= 15 && y >= 4 && y <= 23 ? 255 : 0)));
+  const p = sepconv('predict', '--checkpoint', join(out, 'checkpoint.safetensors'), png, '--top', '3', '--json');
+  assert.equal(p.status, 0, p.stderr);
+  const top = JSON.parse(p.stdout).top as { class: number; probability: number }[];
+  assert.equal(top.length, 3);
+  assert.ok(top[0].probability >= top[1].probability && top[1].probability >= top[2].probability);
+
+  const notImage = sepconv('predict', '--checkpoint', join(out, 'checkpoint.safetensors'), join(out, 'log.jsonl'));
+  assert.equal(notImage.status, 1);
+  assert.match(oneLineError(notImage), /log\.jsonl: not a PNG or JPEG file/);
+});
+
+test('a run killed with SIGKILL mid-training resumes with --resume to the same weights as an uninterrupted run', async () => {
+  const full = join(dir, 'full');
+  if (!existsSync(join(full, 'checkpoint.safetensors'))) assert.equal(sepconv('train', ...RUN, '--out', full).status, 0);
+  const reference = await loadCheckpoint(join(full, 'checkpoint.safetensors'));
+
+  const out = join(dir, 'killed');
+  const ckpt = join(out, 'checkpoint.safetensors');
+  const child = spawn(process.execPath, [BIN, 'train', ...RUN, '--checkpoint-every', '5', '--out', out], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  while (!existsSync(ckpt) && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+  const partial = await loadCheckpoint(ckpt);
+  assert.ok(partial.step < 64, `the run was killed before it finished (checkpoint at step ${partial.step})`);
+
+  const resumed = sepconv('train', '--resume', '--out', out);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const final = await loadCheckpoint(ckpt);
+  assert.equal(final.step, 64);
+  for (const [name, t] of reference.model) assert.deepEqual(final.model.get(name)!.data, t.data, `weights of ${name}`);
+});
+
+test('train rejects bad options and unwritable output before training', () => {
+  assert.match(oneLineError(sepconv('train', '--optimizer', 'lbfgs')), /--optimizer must be one of sgd, adam, adamw, rmsprop/);
+  assert.match(oneLineError(sepconv('train', '--data', 'imagenet')), /dataset 'imagenet'.*use one of: mnist/);
+  assert.match(oneLineError(sepconv('train', '--resume', '--out', join(dir, 'nothing-here'))), /no checkpoint at/);
+  const blocker = join(dir, 'a-file');
+  writeFileSync(blocker, '');
+  assert.match(oneLineError(sepconv('train', '--out', join(blocker, 'sub'))), /cannot write to output folder/);
+});
+
+test('demo trains both twins and prints the comparison', () => {
+  const out = join(dir, 'demo');
+  const r = sepconv('demo', '--epochs', '1', '--limit', '256', '--width', '4', '--out', out, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  const [std, sep] = d.models;
+  assert.deepEqual([std.name, sep.name], ['standard', 'separable']);
+  assert.ok(sep.params < std.params && sep.macs < std.macs);
+  assert.ok(std.latencyMs > 0 && sep.latencyMs > 0);
+  assert.equal(d.ratios.macs, std.macs / sep.macs);
+  assert.match(readFileSync(join(out, 'demo.svg'), 'utf8'), /Test accuracy against multiply-adds/);
+});
+
+/** A minimal 8-bit greyscale PNG. */
+function greyPng(w: number, h: number, value: (x: number, y: number) => number): Buffer {
+  const rows = Buffer.alloc((w + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows[y * (w + 1) + 1 + x] = value(x, y);
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer): number => {
+    let c = 0xffffffff;
+    for (const byte of b) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
