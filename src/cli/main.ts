@@ -5,6 +5,7 @@
  * else is a bug and prints its stack.
  */
 import { readFileSync } from 'node:fs';
+import { initBackend } from '../backend/select.js';
 import { SepconvError } from '../errors.js';
 import { UsageError, helpList, parseCommandArgs, type CliIO, type Command } from './command.js';
 import { commands } from './commands/index.js';
@@ -58,7 +59,10 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 async function runCommand(c: Command, argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const ctx = parseCommandArgs(c, argv, io, shouldColor(io.stdout, io.env));
-    if (ctx !== null) await c.run(ctx);
+    if (ctx !== null) {
+      await initBackend(io.env.SEPCONV_BACKEND || undefined);
+      await c.run(ctx);
+    }
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -44,15 +44,17 @@ function validate(x: Tensor, o: BatchNormOptions): void {
 
 /** Per-channel mean and biased variance over all N*H*W positions, in float64 (two passes for accuracy). */
 function channelStats(xd: Float32Array, c: number): { mean: Float64Array; variance: Float64Array } {
+  // Loops run pixel by pixel with the channel innermost (NHWC is contiguous in channels); no per-element modulo.
   const count = xd.length / c;
   const mean = new Float64Array(c);
-  for (let i = 0; i < xd.length; i++) mean[i % c] += xd[i];
+  for (let p = 0; p < xd.length; p += c) for (let ch = 0; ch < c; ch++) mean[ch] += xd[p + ch];
   for (let ch = 0; ch < c; ch++) mean[ch] /= count;
   const variance = new Float64Array(c);
-  for (let i = 0; i < xd.length; i++) {
-    const d = xd[i] - mean[i % c];
-    variance[i % c] += d * d;
-  }
+  for (let p = 0; p < xd.length; p += c)
+    for (let ch = 0; ch < c; ch++) {
+      const d = xd[p + ch] - mean[ch];
+      variance[ch] += d * d;
+    }
   for (let ch = 0; ch < c; ch++) variance[ch] /= count;
   return { mean, variance };
 }
@@ -95,28 +97,33 @@ export function batchNorm2d(x: Tensor, opts: BatchNormOptions): Tensor {
   // x normalised, kept for the backward pass (it needs xhat, not x).
   const xhat = new Float32Array(xd.length);
   const y = new Float32Array(xd.length);
-  for (let i = 0; i < xd.length; i++) {
-    const ch = i % c;
-    const h = (xd[i] - mean[ch]) * invStd[ch];
-    xhat[i] = h;
-    y[i] = gd[ch] * h + bd[ch];
-  }
+  for (let p = 0; p < xd.length; p += c)
+    for (let ch = 0; ch < c; ch++) {
+      const h = (xd[p + ch] - mean[ch]) * invStd[ch];
+      xhat[p + ch] = h;
+      y[p + ch] = gd[ch] * h + bd[ch];
+    }
 
   return record(new Tensor(y, x.shape), 'batchNorm2d', [x, gamma, beta], (dy) => {
     const dGamma = new Float64Array(c);
     const dBeta = new Float64Array(c);
-    for (let i = 0; i < dy.length; i++) {
-      const ch = i % c;
-      dBeta[ch] += dy[i];
-      dGamma[ch] += dy[i] * xhat[i];
+    for (let p = 0; p < dy.length; p += c)
+      for (let ch = 0; ch < c; ch++) {
+        dBeta[ch] += dy[p + ch];
+        dGamma[ch] += dy[p + ch] * xhat[p + ch];
+      }
+    // Training: dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: the affine map's slope.
+    const scale = new Float64Array(c);
+    const meanDy = new Float64Array(c);
+    const meanDyXhat = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      scale[ch] = gd[ch] * invStd[ch];
+      meanDy[ch] = training ? dBeta[ch] / count : 0;
+      meanDyXhat[ch] = training ? dGamma[ch] / count : 0;
     }
     const dx = new Float32Array(dy.length);
-    for (let i = 0; i < dy.length; i++) {
-      const ch = i % c;
-      const scale = gd[ch] * invStd[ch];
-      // Training: dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: the affine map's slope.
-      dx[i] = training ? scale * (dy[i] - dBeta[ch] / count - xhat[i] * (dGamma[ch] / count)) : scale * dy[i];
-    }
+    for (let p = 0; p < dy.length; p += c)
+      for (let ch = 0; ch < c; ch++) dx[p + ch] = scale[ch] * (dy[p + ch] - meanDy[ch] - xhat[p + ch] * meanDyXhat[ch]);
     return [dx, Float32Array.from(dGamma), Float32Array.from(dBeta)];
   }, { eps, training, momentum });
 }

@@ -70,7 +70,7 @@ export const demoCommand: Command = {
     const out = ctx.string('out') ?? join('runs', 'demo');
     checkOutputDir(out);
     const base: RunConfig = {
-      model: 'small_cnn', separable: false, width, data: 'mnist', epochs, batch: 64, lr: 0.003, optimizer: 'adam',
+      model: 'small_cnn', separable: false, width, data: 'mnist', epochs, batch: 32, lr: 0.01, optimizer: 'adam',
       schedule: 'cosine', warmupEpochs: 0.1, weightDecay: 0, momentum: 0.9, labelSmoothing: 0, seed: 0,
       limit: limitText === undefined ? undefined : parsePositiveInt(limitText, 'limit'), augment: { cropPadding: 0, horizontalFlip: false },
     };
