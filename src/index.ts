@@ -26,3 +26,6 @@ export type { Checkpoint } from './train/checkpoint.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/dataloader.js';
 export { ImageDataset, type Dataset, type DatasetSplit } from './data/dataset.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors_codec.js';
+export * as onnx from './io/onnx/index.js';
+export { importOnnx, exportOnnx } from './io/onnx/index.js';
+export { readNpy, writeNpy, npyToTensor, tensorToNpy } from './io/npy.js';

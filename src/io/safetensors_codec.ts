@@ -9,7 +9,7 @@
  * gaps, no overlaps). Names are kept in a Map and metadata in a prototype-less object, so a tensor named
  * `__proto__` is just a name.
  */
-import { ArgumentError, FormatError, ShapeError } from '../errors.js';
+import { ArgumentError, FormatError, ShapeError, previewValue } from '../errors.js';
 
 /** A tensor to write: row-major float32 data of the given shape (a sepconv Tensor fits). */
 export interface SafetensorsInput {
@@ -81,6 +81,11 @@ const DTYPES: ReadonlyMap<string, DtypeCodec> = new Map([
 
 function shapeText(shape: readonly unknown[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** `text` shortened so that a hostile tensor name or shape cannot bloat an error message. */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function product(shape: readonly number[]): number {
@@ -189,17 +194,17 @@ function parseHeader(bytes: Uint8Array, length: number, name: string):
       for (const k of Object.keys(info)) metadata[k] = info[k] as string;
       continue;
     }
-    const bad = (why: string) => new FormatError(`${name}: tensor '${key}' in ${where}: ${why}`);
+    const bad = (why: string) => new FormatError(`${name}: tensor '${clip(key)}' in ${where}: ${why}`);
     if (!isObject(info)) throw bad('entry is not an object {dtype, shape, data_offsets}');
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== 'string' || !DTYPES.has(dtype))
-      throw bad(`dtype ${JSON.stringify(dtype)} is not one of ${[...DTYPES.keys()].join(', ')}`);
-    if (!Array.isArray(shape) || !shape.every(isIndex)) throw bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+      throw bad(`dtype ${previewValue(dtype)} is not one of ${[...DTYPES.keys()].join(', ')}`);
+    if (!Array.isArray(shape) || !shape.every(isIndex)) throw bad(`shape ${previewValue(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1])
-      throw bad(`data_offsets ${JSON.stringify(offsets)} is not [begin, end] with 0 <= begin <= end`);
+      throw bad(`data_offsets ${previewValue(offsets)} is not [begin, end] with 0 <= begin <= end`);
     const expected = product(shape) * DTYPES.get(dtype)!.size;
     if (offsets[1] - offsets[0] !== expected)
-      throw bad(`data_offsets [${offsets[0]}, ${offsets[1]}] span ${offsets[1] - offsets[0]} bytes but ${dtype} ${shapeText(shape)} ` +
+      throw bad(`data_offsets [${offsets[0]}, ${offsets[1]}] span ${offsets[1] - offsets[0]} bytes but ${dtype} ${clip(shapeText(shape))} ` +
         `needs ${expected}`);
     entries.push({ name: key, dtype, shape: shape as number[], begin: offsets[0], end: offsets[1] });
   }
@@ -213,10 +218,10 @@ function checkTiling(entries: Entry[], dataSize: number, dataStart: number, name
   let previous = 'the start of the data';
   for (const e of sorted) {
     if (e.begin !== at)
-      throw new FormatError(`${name}: tensor '${e.name}' starts at data byte ${e.begin} (file byte ${dataStart + e.begin}) but ` +
+      throw new FormatError(`${name}: tensor '${clip(e.name)}' starts at data byte ${e.begin} (file byte ${dataStart + e.begin}) but ` +
         `${previous} ends at ${at}: tensors must be contiguous, without ${e.begin > at ? 'gaps' : 'overlaps'}`);
     at = e.end;
-    previous = `tensor '${e.name}'`;
+    previous = `tensor '${clip(e.name)}'`;
   }
   if (at !== dataSize)
     throw new FormatError(`${name}: the tensors end at data byte ${at} (file byte ${dataStart + at}) but the file has ` +

@@ -92,7 +92,7 @@ export function affineScalar(x: Tensor, s: number, t = 0): Tensor {
     const gx = new Float32Array(g.length);
     for (let k = 0; k < g.length; k++) gx[k] = g[k] * s;
     return [gx];
-  });
+  }, { s, t });
 }
 
 export function mulScalar(x: Tensor, s: number): Tensor {

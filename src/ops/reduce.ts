@@ -28,7 +28,7 @@ function reduce(op: string, x: Tensor, axes: readonly number[] | undefined, keep
     const gx = new Float32Array(x.size);
     for (let k = 0; k < gx.length; k++) gx[k] = g[idx[k]] * s;
     return [gx];
-  });
+  }, { axes: axes === undefined ? undefined : [...axes], keepDims });
 }
 
 /** Sum over `axes` (all axes when omitted). Accumulates in float64. */

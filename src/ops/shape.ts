@@ -54,7 +54,7 @@ export function transpose(x: Tensor, perm: readonly number[]): Tensor {
     const gx = new Float32Array(g.length);
     for (let k = 0; k < g.length; k++) gx[idx[k]] = g[k];
     return [gx];
-  });
+  }, { perm: p });
 }
 
 function stridesOf(shape: Shape): number[] {
@@ -98,7 +98,7 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
       off += w;
       return gi;
     });
-  });
+  }, { axis: ax });
 }
 
 /** Pads the H and W axes of an NHWC tensor with a constant (ZeroPadding2D / ZeroPad2d / ONNX Pad). */
@@ -126,5 +126,5 @@ export function pad2d(x: Tensor, pads: { top: number; bottom: number; left: numb
         gx.set(g.subarray(src, src + row), dst);
       }
     return [gx];
-  });
+  }, { ...pads, value });
 }
