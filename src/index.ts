@@ -29,3 +29,5 @@ export { encodeSafetensors, decodeSafetensors } from './io/safetensors_codec.js'
 export * as onnx from './io/onnx/index.js';
 export { importOnnx, exportOnnx } from './io/onnx/index.js';
 export { readNpy, writeNpy, npyToTensor, tensorToNpy } from './io/npy.js';
+export { initWasmBackend, type WasmSource } from './backend/wasm/index.js';
+export { initBackend, type BackendChoice } from './backend/select.js';

@@ -1,0 +1,31 @@
+/*
+ * Depthwise convolution kernels (NHWC; w [KH, KW, C*M], output channel c*M + m reads input channel c).
+ * Specialised square kernels for multiplier 1, dilation 1: f32_dwconv_{3x3,5x5}s{1,2}_m1; everything else goes to
+ * f32_dwconv_generic. Specialised kernels hand channels past the last full vector to the generic one.
+ */
+#ifndef SEPCONV_F32_DWCONV_H
+#define SEPCONV_F32_DWCONV_H
+
+#include "../common.h"
+
+/* Generic path, output channels [c_begin, c_end) only (the full range when multiplier > 1). */
+void f32_dwconv_generic(const float* x, const float* w, const float* bias, float* y, const sepconv_conv_geometry* g,
+                        int c_begin, int c_end);
+
+/* `workspace` holds dwconv_kxk_workspace(g) floats (dwconv_kxk_m1.h): a zero row and the packed weights. */
+void f32_dwconv_3x3s1_m1(const float* x, const float* w, const float* bias, float* y,
+                         const sepconv_conv_geometry* g, float* workspace);
+void f32_dwconv_3x3s2_m1(const float* x, const float* w, const float* bias, float* y,
+                         const sepconv_conv_geometry* g, float* workspace);
+void f32_dwconv_5x5s1_m1(const float* x, const float* w, const float* bias, float* y,
+                         const sepconv_conv_geometry* g, float* workspace);
+void f32_dwconv_5x5s2_m1(const float* x, const float* w, const float* bias, float* y,
+                         const sepconv_conv_geometry* g, float* workspace);
+
+typedef void (*dwconv_kxk_fn)(const float* x, const float* w, const float* bias, float* y,
+                              const sepconv_conv_geometry* g, float* workspace);
+
+/* The specialised kernel for this geometry, or NULL when only the generic path applies. */
+dwconv_kxk_fn f32_dwconv_specialised(const sepconv_conv_geometry* g);
+
+#endif

@@ -1,0 +1,157 @@
+/**
+ * The wasm backend's kernels in eager mode: each call copies its inputs into the module's memory, runs the C
+ * kernel (csrc/) and copies the result out. Geometry structs are written as int32 fields in the order of
+ * csrc/include/sepconv.h, which follows ConvGeometry / PoolGeometry.
+ */
+import type { ConvGeometry, Kernels, PoolGeometry, UnaryKind } from '../kernels.js';
+import { WasmArena } from './arena.js';
+import type { SepconvWasmExports } from './exports.js';
+
+/** enum sepconv_unary_kind in csrc/include/sepconv.h. */
+const unaryCodes: Record<UnaryKind, number> = {
+  relu: 0,
+  relu6: 1,
+  hardSwish: 2,
+  swish: 3,
+  sigmoid: 4,
+  hardSigmoid: 5,
+  tanh: 6,
+  leakyRelu: 7,
+};
+
+function convFields(g: ConvGeometry): Int32Array {
+  return Int32Array.of(g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW,
+    g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight, g.groups);
+}
+
+function poolFields(g: PoolGeometry): Int32Array {
+  return Int32Array.of(g.batch, g.inH, g.inW, g.channels, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW,
+    g.padTop, g.padLeft, g.padBottom, g.padRight);
+}
+
+const convInSize = (g: ConvGeometry): number => g.batch * g.inH * g.inW * g.inC;
+const convOutSize = (g: ConvGeometry): number => g.batch * g.outH * g.outW * g.outC;
+const poolInSize = (g: PoolGeometry): number => g.batch * g.inH * g.inW * g.channels;
+const poolOutSize = (g: PoolGeometry): number => g.batch * g.outH * g.outW * g.channels;
+
+/** Builds the Kernels over one instantiated module; the arena is shared by all of them (calls never overlap). */
+export function createWasmKernels(wasm: SepconvWasmExports): Kernels & { readonly arena: WasmArena } {
+  const arena = new WasmArena(wasm.memory, wasm.__heap_base.value as number);
+  // `>>> 0`: workspace sizes come back from C as i32, read unsigned.
+  const floats = (count: number): number => arena.alloc((count >>> 0) * 4);
+  const optional = (data: Float32Array | null): number => (data === null ? 0 : arena.put(data));
+
+  return {
+    arena,
+
+    matmul(a, b, bias, m, k, n, transA, transB) {
+      arena.reset();
+      const ap = arena.put(a), bp = arena.put(b), biasp = optional(bias), cp = floats(m * n);
+      const ws = floats(wasm.sepconv_matmul_workspace(m, k, n));
+      wasm.sepconv_matmul(ap, bp, biasp, cp, m, k, n, transA ? 1 : 0, transB ? 1 : 0, ws);
+      return arena.readF32(cp, m * n);
+    },
+
+    conv2d(x, w, bias, g) {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const xp = arena.put(x), wp = arena.put(w), biasp = optional(bias), yp = floats(convOutSize(g));
+      const ws = floats(wasm.sepconv_conv2d_workspace(gp));
+      wasm.sepconv_conv2d(xp, wp, biasp, yp, gp, ws);
+      return arena.readF32(yp, convOutSize(g));
+    },
+
+    conv2dBackwardInput(dy, w, g) {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const dyp = arena.put(dy), wp = arena.put(w), dxp = floats(convInSize(g));
+      const ws = floats(wasm.sepconv_conv2d_backward_input_workspace(gp));
+      wasm.sepconv_conv2d_backward_input(dyp, wp, dxp, gp, ws);
+      return arena.readF32(dxp, convInSize(g));
+    },
+
+    conv2dBackwardFilter(x, dy, g) {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const size = g.kH * g.kW * (g.inC / g.groups) * g.outC;
+      const xp = arena.put(x), dyp = arena.put(dy), dwp = floats(size);
+      const ws = floats(wasm.sepconv_conv2d_backward_filter_workspace(gp));
+      wasm.sepconv_conv2d_backward_filter(xp, dyp, dwp, gp, ws);
+      return arena.readF32(dwp, size);
+    },
+
+    depthwiseConv2d(x, w, bias, g) {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const xp = arena.put(x), wp = arena.put(w), biasp = optional(bias), yp = floats(convOutSize(g));
+      const ws = floats(wasm.sepconv_depthwise_conv2d_workspace(gp));
+      wasm.sepconv_depthwise_conv2d(xp, wp, biasp, yp, gp, ws);
+      return arena.readF32(yp, convOutSize(g));
+    },
+
+    depthwiseConv2dBackwardInput(dy, w, g) {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const dyp = arena.put(dy), wp = arena.put(w), dxp = floats(convInSize(g));
+      const ws = floats(wasm.sepconv_depthwise_conv2d_backward_input_workspace(gp));
+      wasm.sepconv_depthwise_conv2d_backward_input(dyp, wp, dxp, gp, ws);
+      return arena.readF32(dxp, convInSize(g));
+    },
+
+    depthwiseConv2dBackwardFilter(x, dy, g) {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const size = g.kH * g.kW * g.outC;
+      const xp = arena.put(x), dyp = arena.put(dy), dwp = floats(size);
+      wasm.sepconv_depthwise_conv2d_backward_filter(xp, dyp, dwp, gp);
+      return arena.readF32(dwp, size);
+    },
+
+    unary(kind, x, alpha) {
+      arena.reset();
+      const xp = arena.put(x), yp = floats(x.length);
+      wasm.sepconv_unary(unaryCodes[kind], xp, yp, x.length, alpha);
+      return arena.readF32(yp, x.length);
+    },
+
+    unaryBackward(kind, x, dy, alpha) {
+      arena.reset();
+      const xp = arena.put(x), dyp = arena.put(dy), dxp = floats(x.length);
+      wasm.sepconv_unary_backward(unaryCodes[kind], xp, dyp, dxp, x.length, alpha);
+      return arena.readF32(dxp, x.length);
+    },
+
+    maxPool2d(x, g) {
+      arena.reset();
+      const gp = arena.put(poolFields(g));
+      const size = poolOutSize(g);
+      const xp = arena.put(x), yp = floats(size), ip = floats(size);
+      wasm.sepconv_max_pool2d(xp, yp, ip, gp);
+      return { y: arena.readF32(yp, size), argmax: arena.readI32(ip, size) };
+    },
+
+    maxPool2dBackward(dy, argmax, g) {
+      arena.reset();
+      const gp = arena.put(poolFields(g));
+      const dyp = arena.put(dy), ip = arena.put(argmax), dxp = floats(poolInSize(g));
+      wasm.sepconv_max_pool2d_backward(dyp, ip, dxp, gp);
+      return arena.readF32(dxp, poolInSize(g));
+    },
+
+    avgPool2d(x, g, countIncludePad) {
+      arena.reset();
+      const gp = arena.put(poolFields(g));
+      const xp = arena.put(x), yp = floats(poolOutSize(g));
+      wasm.sepconv_avg_pool2d(xp, yp, gp, countIncludePad ? 1 : 0);
+      return arena.readF32(yp, poolOutSize(g));
+    },
+
+    avgPool2dBackward(dy, g, countIncludePad) {
+      arena.reset();
+      const gp = arena.put(poolFields(g));
+      const dyp = arena.put(dy), dxp = floats(poolInSize(g));
+      wasm.sepconv_avg_pool2d_backward(dyp, dxp, gp, countIncludePad ? 1 : 0);
+      return arena.readF32(dxp, poolInSize(g));
+    },
+  };
+}
