@@ -90,6 +90,17 @@ export interface Kernels {
   /** Average pooling; padded cells count in the divisor only if countIncludePad. */
   avgPool2d(x: Float32Array, g: PoolGeometry, countIncludePad: boolean): Float32Array;
   avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countIncludePad: boolean): Float32Array;
+
+  /** Per-channel mean and biased variance of x viewed as [P, channels] (batch-norm statistics). */
+  channelMoments(x: Float32Array, channels: number): { mean: Float32Array; variance: Float32Array };
+  /** Batch norm forward: y = gamma[c] * (x - mean[c]) * invStd[c] + beta[c] over x viewed as [P, channels]. */
+  batchNormForward(x: Float32Array, mean: Float32Array, invStd: Float32Array, gamma: Float32Array, beta: Float32Array): Float32Array;
+  /**
+   * Batch norm backward. With `training`, dx includes the paths through the batch mean and variance
+   * (dx = gamma*invStd * (dy - mean(dy) - xhat * mean(dy*xhat))); otherwise dx = gamma*invStd*dy.
+   */
+  batchNormBackward(x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array, gamma: Float32Array,
+    training: boolean): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array };
 }
 
 export type KernelName = keyof Kernels;

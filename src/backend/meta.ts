@@ -23,6 +23,9 @@ const kernels: Kernels = {
   maxPool2dBackward: (_dy, _argmax, g) => poolIn(g),
   avgPool2d: (_x, g) => new Float32Array(poolOut(g)),
   avgPool2dBackward: (_dy, g) => poolIn(g),
+  channelMoments: (_x, c) => ({ mean: new Float32Array(c), variance: new Float32Array(c).fill(1) }),
+  batchNormForward: (x) => new Float32Array(x.length),
+  batchNormBackward: (x, _dy, mean) => ({ dx: new Float32Array(x.length), dGamma: new Float32Array(mean.length), dBeta: new Float32Array(mean.length) }),
 };
 
 export const metaBackend: Backend = { name: 'meta', kernels };

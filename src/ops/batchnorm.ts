@@ -5,6 +5,7 @@
  * Eval: normalise with the running statistics (an affine map per channel).
  */
 import { ArgumentError, ShapeError } from '../errors.js';
+import { kernel } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { Tensor, shapeToString } from '../tensor/tensor.js';
 
@@ -42,23 +43,6 @@ function validate(x: Tensor, o: BatchNormOptions): void {
   if (!(eps > 0 && Number.isFinite(eps))) throw new ArgumentError(`batchNorm2d: eps must be a positive number, got ${eps}`);
 }
 
-/** Per-channel mean and biased variance over all N*H*W positions, in float64 (two passes for accuracy). */
-function channelStats(xd: Float32Array, c: number): { mean: Float64Array; variance: Float64Array } {
-  // Loops run pixel by pixel with the channel innermost (NHWC is contiguous in channels); no per-element modulo.
-  const count = xd.length / c;
-  const mean = new Float64Array(c);
-  for (let p = 0; p < xd.length; p += c) for (let ch = 0; ch < c; ch++) mean[ch] += xd[p + ch];
-  for (let ch = 0; ch < c; ch++) mean[ch] /= count;
-  const variance = new Float64Array(c);
-  for (let p = 0; p < xd.length; p += c)
-    for (let ch = 0; ch < c; ch++) {
-      const d = xd[p + ch] - mean[ch];
-      variance[ch] += d * d;
-    }
-  for (let ch = 0; ch < c; ch++) variance[ch] /= count;
-  return { mean, variance };
-}
-
 /**
  * y = gamma * (x - mean) / sqrt(var + eps) + beta per channel. Gradients flow to x, gamma and beta in both modes;
  * in training mode the x gradient includes the paths through the batch mean and variance.
@@ -72,13 +56,13 @@ export function batchNorm2d(x: Tensor, opts: BatchNormOptions): Tensor {
   const xd = x.data;
   const count = xd.length / c;
 
-  let mean: Float64Array;
-  let variance: Float64Array;
+  let mean: Float32Array;
+  let variance: Float32Array;
   if (training) {
     if (count < 2)
       throw new ShapeError(`batchNorm2d: training needs more than one value per channel to estimate a variance, got x ` +
         `${shapeToString(x.shape)}; use a larger batch or spatial size, or eval mode`);
-    ({ mean, variance } = channelStats(xd, c));
+    ({ mean, variance } = kernel('channelMoments')(xd, c));
     const rm = runningMean.data;
     const rv = runningVar.data;
     for (let ch = 0; ch < c; ch++) {
@@ -86,44 +70,14 @@ export function batchNorm2d(x: Tensor, opts: BatchNormOptions): Tensor {
       rv[ch] = (1 - momentum) * rv[ch] + momentum * variance[ch] * (count / (count - 1));
     }
   } else {
-    mean = Float64Array.from(runningMean.data);
-    variance = Float64Array.from(runningVar.data);
+    mean = runningMean.data.slice();
+    variance = runningVar.data.slice();
   }
-
-  const gd = gamma.data;
-  const bd = beta.data;
-  const invStd = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) invStd[ch] = 1 / Math.sqrt(variance[ch] + eps);
-  // x normalised, kept for the backward pass (it needs xhat, not x).
-  const xhat = new Float32Array(xd.length);
-  const y = new Float32Array(xd.length);
-  for (let p = 0; p < xd.length; p += c)
-    for (let ch = 0; ch < c; ch++) {
-      const h = (xd[p + ch] - mean[ch]) * invStd[ch];
-      xhat[p + ch] = h;
-      y[p + ch] = gd[ch] * h + bd[ch];
-    }
-
+  const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const gd = gamma.data.slice();
+  const y = kernel('batchNormForward')(xd, mean, invStd, gd, beta.data);
   return record(new Tensor(y, x.shape), 'batchNorm2d', [x, gamma, beta], (dy) => {
-    const dGamma = new Float64Array(c);
-    const dBeta = new Float64Array(c);
-    for (let p = 0; p < dy.length; p += c)
-      for (let ch = 0; ch < c; ch++) {
-        dBeta[ch] += dy[p + ch];
-        dGamma[ch] += dy[p + ch] * xhat[p + ch];
-      }
-    // Training: dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: the affine map's slope.
-    const scale = new Float64Array(c);
-    const meanDy = new Float64Array(c);
-    const meanDyXhat = new Float64Array(c);
-    for (let ch = 0; ch < c; ch++) {
-      scale[ch] = gd[ch] * invStd[ch];
-      meanDy[ch] = training ? dBeta[ch] / count : 0;
-      meanDyXhat[ch] = training ? dGamma[ch] / count : 0;
-    }
-    const dx = new Float32Array(dy.length);
-    for (let p = 0; p < dy.length; p += c)
-      for (let ch = 0; ch < c; ch++) dx[p + ch] = scale[ch] * (dy[p + ch] - meanDy[ch] - xhat[p + ch] * meanDyXhat[ch]);
-    return [dx, Float32Array.from(dGamma), Float32Array.from(dBeta)];
+    const { dx, dGamma, dBeta } = kernel('batchNormBackward')(xd, dy, mean, invStd, gd, training);
+    return [dx, dGamma, dBeta];
   }, { eps, training, momentum });
 }

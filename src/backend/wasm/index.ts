@@ -21,7 +21,7 @@ let loading: Promise<Backend> | null = null;
 export function initWasmBackend(source?: WasmSource): Promise<Backend> {
   if (loading === null) {
     loading = instantiateSepconvWasm(source).then((exports) => {
-      const kernels: Kernels = createWasmKernels(exports);
+      const kernels: Partial<Kernels> = createWasmKernels(exports);
       const backend: Backend = { name: 'wasm', kernels };
       registerBackend(backend);
       return backend;

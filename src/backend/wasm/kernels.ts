@@ -4,6 +4,9 @@
  * csrc/include/sepconv.h, which follows ConvGeometry / PoolGeometry.
  */
 import type { ConvGeometry, Kernels, PoolGeometry, UnaryKind } from '../kernels.js';
+
+/** Not in C yet: these fall back to the js reference. */
+type BatchNormKernel = 'channelMoments' | 'batchNormForward' | 'batchNormBackward';
 import { WasmArena } from './arena.js';
 import type { SepconvWasmExports } from './exports.js';
 
@@ -35,7 +38,7 @@ const poolInSize = (g: PoolGeometry): number => g.batch * g.inH * g.inW * g.chan
 const poolOutSize = (g: PoolGeometry): number => g.batch * g.outH * g.outW * g.channels;
 
 /** Builds the Kernels over one instantiated module; the arena is shared by all of them (calls never overlap). */
-export function createWasmKernels(wasm: SepconvWasmExports): Kernels & { readonly arena: WasmArena } {
+export function createWasmKernels(wasm: SepconvWasmExports): Omit<Kernels, BatchNormKernel> & { readonly arena: WasmArena } {
   const arena = new WasmArena(wasm.memory, wasm.__heap_base.value as number);
   // `>>> 0`: workspace sizes come back from C as i32, read unsigned.
   const floats = (count: number): number => arena.alloc((count >>> 0) * 4);
