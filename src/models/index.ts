@@ -81,6 +81,10 @@ const efficientnetEntry = (variant: EfficientNetVariant): Entry => ({
 const REGISTRY: Readonly<Record<string, Entry>> = {
   mobilenet_v1: { resolution: MOBILENET_V1_RESOLUTION, width: 'multiplier', build: (o) => mobilenetV1({ ...o, alpha: o.width }) },
   mobilenet_v2: { resolution: MOBILENET_V2_RESOLUTION, width: 'multiplier', build: (o) => mobilenetV2({ ...o, alpha: o.width }) },
+  // For 28-32 px images, trained from scratch: total stride 8, BN momentum 0.1.
+  mobilenet_v2_cifar: {
+    resolution: 32, width: 'multiplier', build: (o) => mobilenetV2({ ...o, alpha: o.width, smallInput: true, bnMomentum: 0.1 }),
+  },
   mobilenet_v3_large: { resolution: MOBILENET_V3_RESOLUTION, width: 'multiplier', build: (o) => mobilenetV3Large(o) },
   mobilenet_v3_small: { resolution: MOBILENET_V3_RESOLUTION, width: 'multiplier', build: (o) => mobilenetV3Small(o) },
   efficientnet_b0: efficientnetEntry('b0'),

@@ -19,6 +19,7 @@
  * and variance (parameters + running_mean + running_var). 300M multiply-adds at 224x224 (the paper's figure;
  * convolutions and the classifier only).
  */
+import { ArgumentError } from '../errors.js';
 import { ReLU6 } from '../nn/activation.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import { Conv2d, DepthwiseConv2d, PointwiseConv2d } from '../nn/conv.js';
@@ -43,6 +44,13 @@ export interface MobileNetV2Options {
   dropout?: number;
   /** Input channels. Default 3. */
   inChannels?: number;
+  /**
+   * For 28-32 px inputs (MNIST, CIFAR): stride 1 in the stem and in the first down-sampling stage, so the total
+   * stride is 8 instead of 32 (the usual CIFAR adaptation of MobileNetV2). Default false.
+   */
+  smallInput?: boolean;
+  /** Batch-norm momentum (PyTorch convention). Default 0.001 (Keras' 0.999); 0.1 suits short runs from scratch. */
+  bnMomentum?: number;
   rng?: Random;
 }
 
@@ -57,17 +65,18 @@ const STAGES: readonly (readonly [t: number, c: number, n: number, s: number])[]
 const BN_EPS = 1e-3;
 const BN_MOMENTUM = 0.001;
 
-const batchNorm = (channels: number): BatchNorm2d => new BatchNorm2d({ numFeatures: channels, eps: BN_EPS, momentum: BN_MOMENTUM });
+const bn = (channels: number, momentum = BN_MOMENTUM): BatchNorm2d => new BatchNorm2d({ numFeatures: channels, eps: BN_EPS, momentum });
 
 /** One inverted residual block; the skip is added when the block keeps the shape. */
 export class InvertedResidual extends Chain {
   /** Whether the input is added to the projection (stride 1 and equal channels). */
   readonly residual: boolean;
 
-  constructor(o: { inChannels: number; outChannels: number; expansion: number; stride: number; rng: Random }) {
+  constructor(o: { inChannels: number; outChannels: number; expansion: number; stride: number; bnMomentum?: number; rng: Random }) {
     super();
     const { inChannels, outChannels, stride, rng } = o;
     const expanded = o.expansion * inChannels;
+    const batchNorm = (channels: number): BatchNorm2d => bn(channels, o.bnMomentum);
     // Keras' first block (expansion 1) has no expand layer at all.
     if (o.expansion !== 1) {
       this.add('expand', new PointwiseConv2d({ inChannels, outChannels: expanded, bias: false, rng }));
@@ -101,22 +110,27 @@ export class MobileNetV2 extends Chain {
     super();
     const where = 'mobilenetV2';
     this.alpha = checkMultiplier(options.alpha ?? 1, 'alpha', where);
-    this.resolution = checkResolution(options.resolution ?? MOBILENET_V2_RESOLUTION, 32, where);
+    const smallInput = options.smallInput ?? false;
+    this.resolution = checkResolution(options.resolution ?? (smallInput ? 32 : MOBILENET_V2_RESOLUTION), smallInput ? 8 : 32, where);
+    const momentum = options.bnMomentum ?? BN_MOMENTUM;
+    if (!(momentum > 0 && momentum <= 1)) throw new ArgumentError(`${where}: bnMomentum must be in (0, 1], got ${momentum}`);
+    const batchNorm = (channels: number): BatchNorm2d => bn(channels, momentum);
     this.numClasses = checkNumClasses(options.numClasses ?? 1000, where);
     const dropout = checkProbability(options.dropout ?? 0, 'dropout', where);
     const inChannels = checkInChannels(options.inChannels ?? 3, where);
     const rng = options.rng ?? globalRandom;
 
     let channels = makeDivisible(32 * this.alpha, 8);
-    this.add('Conv1', new Conv2d({ inChannels, outChannels: channels, kernelSize: 3, stride: 2, padding: 'same', bias: false, rng }));
+    this.add('Conv1', new Conv2d({ inChannels, outChannels: channels, kernelSize: 3, stride: smallInput ? 1 : 2, padding: 'same', bias: false, rng }));
     this.add('bn_Conv1', batchNorm(channels));
     this.add('Conv1_relu', new ReLU6());
     let blockId = 0;
-    for (const [t, c, n, s] of STAGES) {
+    for (const [stage, [t, c, n, s]] of STAGES.entries()) {
       const out = makeDivisible(Math.floor(c * this.alpha), 8);
+      const stride = smallInput && stage === 1 ? 1 : s;
       for (let i = 0; i < n; i++) {
         this.add(blockId === 0 ? 'expanded_conv' : `block_${blockId}`,
-          new InvertedResidual({ inChannels: channels, outChannels: out, expansion: t, stride: i === 0 ? s : 1, rng }));
+          new InvertedResidual({ inChannels: channels, outChannels: out, expansion: t, stride: i === 0 ? stride : 1, bnMomentum: momentum, rng }));
         channels = out;
         blockId++;
       }

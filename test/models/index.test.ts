@@ -7,15 +7,25 @@ import { buildModel, defaultResolution, modelNames } from '../../src/models/inde
 import { MobileNetV1 } from '../../src/models/mobilenet_v1.js';
 import { SmallCnn } from '../../src/models/baselines.js';
 import { Random } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { traceOps } from '../../src/tensor/trace.js';
+
+test('mobilenet_v2_cifar keeps stride 8 for small images and trains BN with momentum 0.1', () => {
+  const m = buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28 });
+  const out = new Map<string, readonly number[]>();
+  traceOps((e) => { if (e.op === 'depthwiseConv2d') out.set(e.scope, e.output.shape); }, () => m.call(Tensor.zeros([1, 28, 28, 1])));
+  assert.deepEqual([...out.values()].at(-1), [1, 4, 4, 480]);
+  assert.throws(() => buildModel('mobilenet_v2_cifar', { resolution: 4 }), /resolution must be an integer >= 8/);
+});
 
 test('the registry lists every builder with its default resolution', () => {
   assert.deepEqual([...modelNames], [
-    'mobilenet_v1', 'mobilenet_v2', 'mobilenet_v3_large', 'mobilenet_v3_small',
+    'mobilenet_v1', 'mobilenet_v2', 'mobilenet_v2_cifar', 'mobilenet_v3_large', 'mobilenet_v3_small',
     'efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'xception',
     'vgg_style', 'resnet_style', 'small_cnn',
   ]);
   assert.deepEqual(defaultResolution, {
-    mobilenet_v1: 224, mobilenet_v2: 224, mobilenet_v3_large: 224, mobilenet_v3_small: 224,
+    mobilenet_v1: 224, mobilenet_v2: 224, mobilenet_v2_cifar: 32, mobilenet_v3_large: 224, mobilenet_v3_small: 224,
     efficientnet_b0: 224, efficientnet_b1: 240, efficientnet_b2: 260, efficientnet_b3: 300, xception: 299,
     vgg_style: 224, resnet_style: 224, small_cnn: 28,
   });
