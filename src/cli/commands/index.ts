@@ -7,7 +7,11 @@ import { compareCommand } from './compare.js';
 import { costCommand } from './cost.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
+import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
+import { runModelCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
 export const commands: readonly Command[] = [
@@ -17,4 +21,8 @@ export const commands: readonly Command[] = [
   trainCommand,
   evalCommand,
   predictCommand,
+  inspectCommand,
+  runModelCommand,
+  exportCommand,
+  serveCommand,
 ];

@@ -1,0 +1,302 @@
+/**
+ * The web page in a real browser (Debian's Chromium through playwright-core): every tab loads without console errors,
+ * its controls work, the explainer's numbers equal compareConv's, the explorer's totals equal the cost analyser's,
+ * the Run tab's probabilities equal `sepconv predict`'s for the same checkpoint and image, training runs and its
+ * curves update, and bad input shows a message. Screenshots at desktop and phone width go to test/web/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { PNG } from 'pngjs';
+import { compareConv } from '../../src/cost/compare.js';
+import { analyse } from '../../src/cost/analyse.js';
+import { buildModel } from '../../src/models/index.js';
+import { sepconv } from '../cli/run.js';
+import { saveCheckpoint } from '../../src/train/checkpoint.js';
+import { modelFromConfig, type RunConfig } from '../../src/cli/training_run.js';
+import { decodeImage } from '../../src/data/image_decode.js';
+import { resizeImage, rgbaToChannels } from '../../src/data/resize.js';
+import { softmax } from '../../src/ops/softmax.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { Random } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { PHONE, openPage, openSite, screenshot, skipBrowserTests, type Site } from './harness.js';
+import type { Page } from 'playwright-core';
+
+let site: Site;
+let files: string;
+
+before(async () => {
+  if (skipBrowserTests !== false) return;
+  site = await openSite();
+  files = mkdtempSync(join(tmpdir(), 'sepconv-web-files-'));
+});
+
+after(async () => {
+  if (skipBrowserTests !== false) return;
+  await site?.close();
+  rmSync(files, { recursive: true, force: true });
+});
+
+/** A test that needs Chromium: skipped, with the install line, where it is missing. */
+function browserTest(name: string, fn: (t: TestContext) => Promise<void>): void {
+  test(name, { skip: skipBrowserTests }, fn);
+}
+
+async function numberAt(page: Page, testId: string): Promise<number> {
+  return Number(await page.getByTestId(testId).first().getAttribute('data-value'));
+}
+
+/** A checkpoint as `sepconv train` writes it: a separable small_cnn with random weights and batch-norm statistics. */
+async function writeCheckpoint(path: string): Promise<void> {
+  const config: RunConfig = {
+    model: 'small_cnn', separable: true, width: 8, data: 'mnist', epochs: 1, batch: 32, lr: 0.01, optimizer: 'adam',
+    schedule: 'constant', warmupEpochs: 0, weightDecay: 0, momentum: 0, labelSmoothing: 0, seed: 3,
+    augment: { cropPadding: 0, horizontalFlip: false }, normalize: { mean: [0.13], std: [0.31] },
+    dataInfo: { imageShape: [28, 28, 1], numClasses: 10, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] },
+  };
+  const model = modelFromConfig(config);
+  const rng = new Random(11);
+  for (const [key, t] of model.stateDict())
+    if (key.endsWith('running_mean')) t.assign(Float32Array.from(t.data, () => rng.uniform() - 0.5));
+    else if (key.endsWith('running_var')) t.assign(Float32Array.from(t.data, () => 0.5 + rng.uniform()));
+  await saveCheckpoint(path, { model: model.stateDict(), epoch: 1, step: 10, config: config as unknown as Record<string, unknown> });
+}
+
+/** An opaque RGB PNG of a blurry ring (a zero-ish digit) with noise, 40x36 so the page has to resize it. */
+function writePng(path: string): void {
+  const png = { width: 40, height: 36, data: Buffer.alloc(40 * 36 * 4) };
+  const rng = new Random(5);
+  for (let y = 0; y < 36; y++)
+    for (let x = 0; x < 40; x++) {
+      const r = Math.hypot((x - 20) / 12, (y - 18) / 14);
+      const v = Math.max(0, Math.min(255, Math.round(255 * Math.exp(-((r - 1) ** 2) * 12) + 40 * rng.uniform())));
+      png.data.set([v, Math.min(255, v + 10), Math.max(0, v - 10), 255], 4 * (y * 40 + x));
+    }
+  writeFileSync(path, PNG.sync.write(png, { colorType: 2 }));
+}
+
+/** A file of `bytes` zeros without writing them (sparse), for the size limits. */
+function bigFile(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, bytes);
+  closeSync(fd);
+}
+
+async function pageProbabilities(page: Page): Promise<number[]> {
+  return JSON.parse((await page.getByTestId('sepconv-result').getAttribute('data-probabilities'))!) as number[];
+}
+
+function assertSameProbabilities(actual: readonly number[], expected: readonly number[], atol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: class count`);
+  const worst = Math.max(...actual.map((p, i) => Math.abs(p - expected[i])));
+  assert.ok(worst <= atol, `${what}: largest difference ${worst} > ${atol}\npage ${actual}\nnode ${expected}`);
+}
+
+describe('web page', () => {
+  browserTest('explainer: numbers equal compareConv and follow the inputs', async () => {
+    const { page, errors } = await openPage(site, 'explainer');
+    const check = async (o: { k: number; cin: number; cout: number; h: number; w: number; stride: number }) => {
+      const c = compareConv({ ...o, padding: 'same' });
+      for (const kind of ['standard', 'depthwise', 'pointwise'] as const) {
+        assert.equal(await numberAt(page, `${kind}-macs`), c[kind].macs, `${kind} MACs`);
+        assert.equal(await numberAt(page, `${kind}-params`), c[kind].params, `${kind} params`);
+        assert.equal(await numberAt(page, `${kind}-params-bias`), c[kind].paramsWithBias, `${kind} params with bias`);
+      }
+      assert.equal(await numberAt(page, 'ratio-formula'), c.ratio.formula);
+      assert.equal(await numberAt(page, 'ratio-macs'), c.ratio.macs);
+    };
+    await check({ k: 3, cin: 32, cout: 64, h: 56, w: 56, stride: 1 });
+    await screenshot(page, 'explainer-desktop');
+    await page.getByLabel('Kernel K').fill('5');
+    await page.getByLabel('C_out').fill('128');
+    await page.getByLabel('Stride').fill('2');
+    await page.getByLabel('H', { exact: true }).fill('31');
+    await check({ k: 5, cin: 32, cout: 128, h: 31, w: 56, stride: 2 });
+    await page.getByLabel('Kernel K').fill('0');
+    await page.getByRole('alert').filter({ hasText: 'Kernel K must be a whole number' }).waitFor();
+    await page.getByLabel('Kernel K').fill('3');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'explainer-phone');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  browserTest('model explorer: totals equal the cost analyser, charts drawn, another model and a bad file', async () => {
+    const { page, errors } = await openPage(site, 'explorer');
+    await page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    const report = analyse(buildModel('mobilenet_v2'), [224, 224, 3]);
+    assert.equal(await numberAt(page, 'total-params'), report.totals.params);
+    assert.equal(await numberAt(page, 'total-macs'), report.totals.macs);
+    assert.ok(await page.locator('[data-testid="chart-ms"] svg rect').count() > 10, 'time chart has bars');
+    assert.ok(await page.locator('[data-testid="top-time"] tbody tr').count() > 0, 'layers ranked by time');
+    await screenshot(page, 'explorer-desktop');
+    await page.getByLabel('Zoo model').selectOption('small_cnn');
+    await page.getByTestId('model-title').filter({ hasText: 'small_cnn' }).waitFor({ timeout: 30_000 });
+    assert.equal(await numberAt(page, 'total-macs'), analyse(buildModel('small_cnn'), [28, 28, 1]).totals.macs);
+    const text = join(files, 'notes.onnx');
+    writeFileSync(text, 'these are not the weights you are looking for\n');
+    await page.getByTestId('model-file').setInputFiles(text);
+    await page.getByRole('alert').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), /notes\.onnx/);
+    await page.getByLabel('Zoo model').selectOption('mobilenet_v3_small');
+    await page.getByTestId('model-title').filter({ hasText: 'mobilenet_v3_small' }).waitFor({ timeout: 30_000 });
+    await page.setViewportSize(PHONE);
+    await page.getByTestId('analyse').click();
+    await page.locator('[data-testid="explorer-results"][aria-busy="false"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'explorer-phone');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  browserTest('run: a checkpoint and an image give the probabilities sepconv predict gives in Node', async () => {
+    const ckpt = join(files, 'checkpoint.safetensors');
+    const png = join(files, 'ring.png');
+    await writeCheckpoint(ckpt);
+    writePng(png);
+    const cli = sepconv('predict', '--checkpoint', ckpt, png, '--json', '--top', '10');
+    assert.equal(cli.status, 0, cli.stderr);
+    const expected = new Array<number>(10);
+    for (const t of (JSON.parse(cli.stdout) as { top: { class: number; probability: number }[] }).top) expected[t.class] = t.probability;
+
+    const { page, errors } = await openPage(site, 'run');
+    await page.getByTestId('run-model-file').setInputFiles(ckpt);
+    await page.getByTestId('run-image-file').setInputFiles(png);
+    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('sepconv-result').innerText(), /sepconv \(wasm\)/);
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'wasm backend');
+    await page.getByLabel('Backend').selectOption('js');
+    await page.getByTestId('sepconv-result').filter({ hasText: 'sepconv (js)' }).waitFor({ timeout: 30_000 });
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-6, 'js backend');
+    const top = Number(await page.getByTestId('predictions').locator('.bar-row').first().getAttribute('data-index'));
+    assert.equal(top, expected.indexOf(Math.max(...expected)), 'top class');
+    await screenshot(page, 'run-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'run-phone');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  browserTest('run and explorer: an ONNX export gives the probabilities and costs the ONNX import gives in Node', async (t) => {
+    let onnx: typeof import('../../src/io/onnx/index.js');
+    try {
+      onnx = await import('../../src/io/onnx/index.js');
+    } catch (err) {
+      t.skip(`ONNX export/import not available yet: ${(err as Error).message}`);
+      return;
+    }
+    const model = buildModel('small_cnn', { width: 8, inputChannels: 3, resolution: 32, rng: new Random(2) });
+    const file = join(files, 'small.onnx');
+    writeFileSync(file, onnx.exportOnnx(model, [32, 32, 3]));
+    const png = join(files, 'ring.png');
+    writePng(png);
+    const imported = onnx.importOnnx(readFileSync(file));
+    const image = decodeImage(readFileSync(png), 'ring.png');
+    const pixels = resizeImage(rgbaToChannels(image, 3), image.height, image.width, 3, 32, 32).map((v) => v / 255);
+    const expected = Array.from(noGrad(() => softmax(imported.call(new Tensor(pixels, [1, 32, 32, 3])))).data);
+
+    const { page, errors } = await openPage(site, 'run');
+    await page.getByLabel('Backend').selectOption('js');
+    await page.getByTestId('run-image-file').setInputFiles(png);
+    await page.getByTestId('run-model-file').setInputFiles(file);
+    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-6, 'ONNX model');
+    await page.getByLabel('Also run in TF.js').check();
+    await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
+    const tfjsTop = Number(await page.getByTestId('tfjs-predictions').locator('.bar-row').first().getAttribute('data-index'));
+    assert.equal(tfjsTop, expected.indexOf(Math.max(...expected)), 'TF.js top class');
+    assert.deepEqual(errors, []);
+    await page.close();
+
+    const explorer = await openPage(site, 'explorer');
+    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    await explorer.page.getByTestId('model-file').setInputFiles(file);
+    await explorer.page.getByTestId('model-title').filter({ hasText: 'small.onnx' }).waitFor({ timeout: 30_000 });
+    const report = analyse(imported, [32, 32, 3]);
+    assert.equal(await numberAt(explorer.page, 'total-macs'), report.totals.macs);
+    assert.equal(await numberAt(explorer.page, 'total-params'), report.totals.params);
+    assert.deepEqual(explorer.errors, []);
+    await explorer.page.close();
+  });
+
+  browserTest('run: bad files give readable messages', async () => {
+    const { page, errors } = await openPage(site, 'run');
+    const text = join(files, 'photo.png');
+    writeFileSync(text, 'not a picture at all');
+    await page.getByTestId('run-image-file').setInputFiles(text);
+    await page.getByRole('alert').filter({ hasText: 'photo.png is not an image' }).waitFor();
+    const bigImage = join(files, 'huge.jpg');
+    bigFile(bigImage, 40 * 1024 * 1024);
+    await page.getByTestId('run-image-file').setInputFiles(bigImage);
+    await page.getByRole('alert').filter({ hasText: 'huge.jpg is 40.0 MB' }).waitFor();
+    const bigModel = join(files, 'huge.onnx');
+    bigFile(bigModel, 300 * 1024 * 1024);
+    await page.getByTestId('run-model-file').setInputFiles(bigModel);
+    await page.getByRole('alert').filter({ hasText: 'huge.onnx is 300.0 MB' }).waitFor();
+    const notModel = join(files, 'model.onnx');
+    writeFileSync(notModel, 'definitely not protobuf');
+    writePng(text);
+    await page.getByTestId('run-image-file').setInputFiles(text);
+    await page.getByTestId('run-model-file').setInputFiles(notModel);
+    await page.getByRole('alert').filter({ hasText: 'model.onnx' }).waitFor({ timeout: 30_000 });
+    const json = join(files, 'model.json');
+    writeFileSync(json, '{"modelTopology": {}}');
+    await page.getByTestId('run-model-file').setInputFiles(json);
+    await page.getByRole('alert').filter({ hasText: 'TF.js model.json' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'run-bad-input');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  browserTest('train: both twins train in workers, the curves grow, stop works, the model runs on the Run tab', async () => {
+    const { page, errors } = await openPage(site, 'train');
+    await page.getByLabel('Channels').selectOption('8');
+    await page.getByLabel('Epochs').selectOption('1');
+    await page.getByTestId('train-start').click();
+    const points = async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 12,
+      undefined, { timeout: 30_000 });
+    assert.ok(await page.locator('[data-testid="loss-chart"] svg polyline').count() >= 3, 'axes and a loss curve per model');
+    // The page stays usable while both workers train: another tab computes, and the curves keep growing meanwhile.
+    const first = await points();
+    await page.getByRole('link', { name: 'Explainer' }).click();
+    await page.getByLabel('C_out').fill('100');
+    assert.equal(await numberAt(page, 'pointwise-macs'), compareConv({ k: 3, cin: 32, cout: 100, h: 56, w: 56 }).pointwise.macs);
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) > n,
+      first, { timeout: 30_000 });
+    await screenshot(page, 'train-desktop');
+    await page.getByTestId('train-stop').click();
+    await page.getByTestId('status-separable').filter({ hasText: 'done' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('status-standard').filter({ hasText: 'done' }).waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('test-accuracy-separable').innerText(), /%$/);
+    // The downloaded checkpoint is one `sepconv predict` reads.
+    const bytes = await page.evaluate(async (href) => {
+      const buffer = await (await fetch(href)).arrayBuffer();
+      return Array.from(new Uint8Array(buffer));
+    }, (await page.getByTestId('download-separable').getAttribute('href'))!);
+    const downloaded = join(files, 'trained.safetensors');
+    writeFileSync(downloaded, Uint8Array.from(bytes));
+    const png = join(files, 'ring.png');
+    writePng(png);
+    const cli = sepconv('predict', '--checkpoint', downloaded, png, '--json');
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal((JSON.parse(cli.stdout) as { top: unknown[] }).top.length, 5);
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'train-phone');
+
+    await page.getByRole('link', { name: 'Run', exact: true }).click();
+    await page.getByTestId('random-digit').click();
+    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('model-note').innerText(), /digits-(separable|standard)-w8\.safetensors \(small_cnn/);
+    await page.getByLabel('Also run in TF.js').check();
+    await page.getByTestId('tfjs-result').waitFor({ timeout: 30_000 });
+    await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await screenshot(page, 'run-tfjs-desktop');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
