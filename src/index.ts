@@ -31,3 +31,5 @@ export { importOnnx, exportOnnx } from './io/onnx/index.js';
 export { readNpy, writeNpy, npyToTensor, tensorToNpy } from './io/npy.js';
 export { initWasmBackend, type WasmSource } from './backend/wasm/index.js';
 export { initBackend, type BackendChoice } from './backend/select.js';
+export * as tfjs from './io/tfjs/index.js';
+export { loadTfjsModel, TfjsModel } from './io/tfjs/index.js';

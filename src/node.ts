@@ -3,3 +3,4 @@ export * from './index.js';
 export * as data from './data/index.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
+export { loadTfjsModelFromFile } from './io/tfjs/file.js';

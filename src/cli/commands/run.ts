@@ -1,9 +1,8 @@
-/** `sepconv run <model.onnx> --input <file>`: runs an ONNX model on a .npy tensor or an image. */
+/** `sepconv run <model.onnx | model.json> --input <file>`: runs an ONNX or TF.js model on a .npy tensor or an image. */
 import { extname } from 'node:path';
 import { normalizeChannels } from '../../data/augment.js';
 import { decodeImage } from '../../data/image_decode.js';
 import { resizeImage, rgbaToChannels } from '../../data/resize.js';
-import type { OnnxModel } from '../../io/onnx/import.js';
 import { NCHW, transposeData } from '../../io/onnx/layout.js';
 import { npyToTensor, readNpy } from '../../io/npy.js';
 import { noGrad } from '../../tensor/autograd.js';
@@ -12,7 +11,7 @@ import { topK } from '../../train/metrics.js';
 import { parsePositiveInt } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { renderTable, type Column } from '../table.js';
-import { dimsText, loadOnnxFile, readInputFile } from './onnx_file.js';
+import { dimsText, loadModelFile, readInputFile, type ModelFile } from './onnx_file.js';
 
 const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
@@ -40,21 +39,26 @@ function parseList(text: string, option: string, channels: number): number[] {
   return values;
 }
 
-/** An image as the model's NCHW input: channels and size from the file's input dims unless --size says otherwise. */
-function imageInput(model: OnnxModel, bytes: Uint8Array, path: string, o: { size?: string; scale?: string; mean?: string; std?: string }): Tensor {
+/**
+ * An image as the model's input (NCHW for ONNX, NHWC for TF.js): channels and size from the file's input dims unless
+ * --size says otherwise.
+ */
+function imageInput(model: ModelFile, bytes: Uint8Array, path: string, o: { size?: string; scale?: string; mean?: string; std?: string }): Tensor {
   const dims = model.inputs[0].dims;
   if (dims !== null && dims.length !== 4)
-    throw new UsageError(`the model's input is ${dimsText(dims)}, not an NCHW image batch; give a .npy tensor instead`);
+    throw new UsageError(`the model's input is ${dimsText(dims)}, not an ${model.layout} image batch; give a .npy tensor instead`);
+  const [cAxis, hAxis, wAxis] = model.layout === 'NCHW' ? [1, 2, 3] : [3, 1, 2];
   const declared = (i: number): number | undefined => (dims !== null && typeof dims[i] === 'number' ? (dims[i] as number) : undefined);
-  const c = declared(1) ?? 3;
+  const c = declared(cAxis) ?? 3;
   if (c !== 1 && c !== 3) throw new UsageError(`the model takes ${c} channels; images give 1 (grey) or 3 (RGB); give a .npy tensor instead`);
   const image = decodeImage(bytes, path);
-  const [h, w] = o.size !== undefined ? parseSize(o.size) : [declared(2) ?? image.height, declared(3) ?? image.width];
+  const [h, w] = o.size !== undefined ? parseSize(o.size) : [declared(hAxis) ?? image.height, declared(wAxis) ?? image.width];
   const scale = o.scale === undefined ? 1 / 255 : parseScale(o.scale);
   const pixels = resizeImage(rgbaToChannels(image, c), image.height, image.width, c, h, w).map((v) => v * scale);
   if (o.mean !== undefined || o.std !== undefined)
     normalizeChannels(pixels, c, o.mean === undefined ? new Array(c).fill(0) : parseList(o.mean, 'mean', c),
       o.std === undefined ? new Array(c).fill(1) : parseList(o.std, 'std', c));
+  if (model.layout === 'NHWC') return new Tensor(pixels, [1, h, w, c]);
   return new Tensor(transposeData(pixels, [1, h, w, c], NCHW), [1, c, h, w]);
 }
 
@@ -83,12 +87,13 @@ function describeTensor(t: Tensor): string {
 
 export const runModelCommand: Command = {
   name: 'run',
-  summary: 'run an ONNX model on a .npy tensor or an image',
-  description: "Imports an ONNX file and runs it on one input. A .npy file (float32, float64 or uint8) holds the tensor " +
-    "in the model's own input layout, as the file declares it (NCHW for most models). A PNG or JPEG is converted to the " +
+  summary: 'run an ONNX or TF.js model on a .npy tensor or an image',
+  description: "Imports an ONNX file or a TF.js model.json (weight shards next to it) and runs it on one input. A .npy " +
+    "file (float32, float64 or uint8) holds the tensor in the model's own input layout, as the file declares it (NCHW " +
+    "for most ONNX models, NHWC for TF.js). A PNG or JPEG is converted to the " +
     "model's channels (grey or RGB) and input size (or --size), scaled by --scale (default 1/255) and normalised with " +
     '--mean and --std when given. Prints the top classes of a classifier output, or a summary of each output.',
-  positionals: [{ name: 'model', description: 'an .onnx file', required: true }],
+  positionals: [{ name: 'model', description: 'an .onnx file or a TF.js model.json', required: true }],
   options: {
     input: { type: 'string', short: 'i', valueName: 'FILE', description: 'the input: a .npy tensor, or a .png / .jpg image' },
     size: { type: 'string', valueName: 'HxW', description: "resize images to this size (default: the model's input size)" },
@@ -101,6 +106,7 @@ export const runModelCommand: Command = {
   examples: [
     'run mobilenet_v2.onnx --input cat.jpg --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --top 3',
     'run model.onnx --input batch.npy --json',
+    'run web_model/model.json --input cat.png --top 3',
   ],
   run(ctx) {
     const inputPath = ctx.string('input');
@@ -109,7 +115,7 @@ export const runModelCommand: Command = {
     const ext = extname(inputPath).toLowerCase();
     if (ext !== '.npy' && !IMAGE_EXTENSIONS.includes(ext))
       throw new UsageError(`--input '${inputPath}' must be a .npy, .png, .jpg or .jpeg file`);
-    const model = loadOnnxFile(ctx.positionals[0]!);
+    const model = loadModelFile(ctx.positionals[0]!);
     if (model.inputs.length !== 1)
       throw new UsageError(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); run feeds one`);
     const bytes = readInputFile(inputPath, 'input');
