@@ -25,3 +25,20 @@ export class NumericsError extends SepconvError {}
 
 /** A tensor was used after `dispose()` (or after the `tidy` scope that owned it ended). */
 export class DisposedError extends SepconvError {}
+
+const PREVIEW_CHARS = 60;
+
+/**
+ * A short rendering of an untrusted value (from a file or an argument) for error messages: JSON cut to 60
+ * characters, so a hostile value cannot bloat the message; values JSON cannot show (nested too deep for
+ * JSON.stringify's recursion, or cyclic) are described instead.
+ */
+export function previewValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'bigint' ? `${value}` : JSON.stringify(value) ?? String(value);
+  } catch {
+    return `${Array.isArray(value) ? 'an array' : 'an object'} too deeply nested (or cyclic) to show`;
+  }
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 3)}...` : text;
+}

@@ -3,12 +3,12 @@
  * plain configuration, train with live progress, and leave in the output folder the checkpoint (rewritten atomically,
  * resumable), a JSON-lines log and the training curves as SVG.
  */
-import { appendFileSync, mkdirSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, statfsSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader } from '../data/dataloader.js';
 import type { Dataset, ImageDataset } from '../data/dataset.js';
 import { resolveDataset } from '../data/resolve.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, SepconvError } from '../errors.js';
 import { buildModel } from '../models/index.js';
 import { separabilize } from '../models/separabilize.js';
 import type { Module } from '../nn/module.js';
@@ -163,15 +163,52 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const LOG_FILE = 'log.jsonl';
 export const CURVES_FILE = 'curves.svg';
 
-/** Fails before training if the output folder cannot be created or written. */
+/**
+ * Fails before training if the output folder cannot be created or written. A probe file is written and removed,
+ * because permission bits alone miss read-only file systems and full disks, and deny root nothing.
+ */
 export function checkOutputDir(dir: string): void {
+  const probe = join(dir, `.sepconv-write-test-${process.pid}`);
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, fsConstants.W_OK);
+    writeFileSync(probe, 'sepconv');
+    rmSync(probe);
   } catch (err) {
     throw new CommandError(`cannot write to output folder '${dir}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ` +
-      'choose another with --out');
+      'choose another with --out, or free space / fix its permissions');
   }
+}
+
+/**
+ * Fails before training if the output folder's file system has less free space than two checkpoints of
+ * `checkpointBytes` (a new checkpoint is written next to the old one before it replaces it).
+ */
+export function checkFreeSpace(dir: string, checkpointBytes: number): void {
+  const stats = statfsSync(dir);
+  const free = stats.bavail * stats.bsize;
+  if (free < 2 * checkpointBytes)
+    throw new CommandError(`output folder '${dir}' has ${formatBytes(free)} free but checkpoints need about ` +
+      `${formatBytes(2 * checkpointBytes)} (the new one is written before the old one is replaced); free some space or ` +
+      'choose another folder with --out');
+}
+
+function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
+/** About how large a checkpoint of `model` is: its state plus up to two optimizer buffers per parameter, and metadata. */
+function checkpointSize(model: Module): number {
+  let values = 0;
+  for (const t of model.stateDict().values()) values += t.size;
+  return 3 * 4 * values + (64 << 10);
+}
+
+/** A checkpoint or log write that failed mid-run: say what happened and that the last checkpoint is still good. */
+function writeFailed(path: string, err: unknown): CommandError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new CommandError(`cannot write '${path}' (${code}); the last checkpoint in its folder is intact: free space or fix ` +
+    'the permissions, then continue with --resume');
 }
 
 /** Loss and accuracy curves (train and test) per epoch, as one SVG. */
@@ -223,6 +260,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions): Promise<
       throw new ArgumentError(`--resume: the run in '${opts.outDir}' already finished its ${config.epochs} epochs`);
   }
   const run = prepareRun(config);
+  checkFreeSpace(opts.outDir, checkpointSize(run.model));
   const optimizer = makeOptimizer(run.config, run.model);
   const logPath = join(opts.outDir, LOG_FILE);
   if (resume === undefined) writeFileSync(logPath, '');
@@ -232,7 +270,10 @@ export async function runTraining(config: RunConfig, opts: RunOptions): Promise<
   const result = await fit({
     model: run.model, optimizer, train: run.train, test: run.test, epochs: run.config.epochs, numClasses: run.numClasses,
     schedule: makeSchedule(run.config, run.train.length), labelSmoothing: run.config.labelSmoothing, clipNorm: run.config.clipNorm,
-    saveCheckpoint: (c) => saveCheckpoint(ckptPath, c), checkpointEverySteps: opts.checkpointEverySteps ?? 50,
+    saveCheckpoint: (c) => saveCheckpoint(ckptPath, c).catch((err: unknown) => {
+      throw err instanceof SepconvError ? err : writeFailed(ckptPath, err);
+    }),
+    checkpointEverySteps: opts.checkpointEverySteps ?? 50,
     config: run.config as unknown as Record<string, unknown>, resume, signal: opts.signal,
     onStep: (s) => {
       if (s.epoch !== lastEpoch) {
@@ -248,7 +289,11 @@ export async function runTraining(config: RunConfig, opts: RunOptions): Promise<
     onEpoch: (e) => {
       bar.done();
       const { confusion: _omit, ...test } = e.test ?? { confusion: [] };
-      appendFileSync(logPath, JSON.stringify({ event: 'epoch', epoch: e.epoch + 1, lr: e.lr, seconds: e.seconds, train: e.train, test }) + '\n');
+      try {
+        appendFileSync(logPath, JSON.stringify({ event: 'epoch', epoch: e.epoch + 1, lr: e.lr, seconds: e.seconds, train: e.train, test }) + '\n');
+      } catch (err) {
+        throw writeFailed(logPath, err);
+      }
       opts.progress.write(`${label} epoch ${e.epoch + 1}/${run.config.epochs}: train loss ${e.train.loss.toFixed(4)} ` +
         `acc ${(100 * e.train.top1).toFixed(2)}%  test loss ${(e.test?.loss ?? NaN).toFixed(4)} acc ` +
         `${(100 * (e.test?.top1 ?? NaN)).toFixed(2)}%  (${formatDuration(e.seconds)})\n`);

@@ -41,7 +41,7 @@ function decodeRecords(bytes: Uint8Array, name: string, layout: RecordLayout): {
     const label = bytes[at + layout.labelIndex];
     if (label >= layout.numClasses)
       throw new FormatError(`${name}: label ${label} at byte ${at + layout.labelIndex} (record ${r}) is not below ` +
-        `${layout.numClasses} classes`);
+        `${layout.numClasses} classes (a corrupt file, or another dataset's records: CIFAR-100 files given as cifar10?)`);
     labels[r] = label;
     const src = at + layout.labelBytes;
     const dst = r * IMAGE_BYTES;
@@ -84,7 +84,8 @@ function readClassNames(path: string, count: number): readonly string[] | undefi
   if (!existsSync(path)) return undefined;
   const names = readFileSync(path, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length !== count)
-    throw new FormatError(`${basename(path)}: ${names.length} class names, expected ${count} (one per line)`);
+    throw new FormatError(`${basename(path)}: ${names.length} class names, expected ${count} (one per line); fix the file ` +
+      'or delete it');
   return names;
 }
 

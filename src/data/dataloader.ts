@@ -3,7 +3,7 @@
  * generator states) that can be saved with a checkpoint and restored, so a resumed run sees exactly the batches the
  * interrupted one would have seen.
  */
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError, previewValue } from '../errors.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { flipHorizontal, normalizeChannels, randomCrop } from './augment.js';
@@ -151,14 +151,14 @@ export class DataLoader {
   /** Returns to a position saved by {@link state} (of a loader over the same dataset with the same options). */
   restore(state: DataLoaderState): void {
     if (state.batchSize !== this.batchSize || state.datasetLength !== this.dataset.length)
-      throw new ArgumentError(`DataLoader.restore: the state is for batches of ${state.batchSize} over ${state.datasetLength} ` +
+      throw new ArgumentError(`DataLoader.restore: the state is for batches of ${previewValue(state.batchSize)} over ${previewValue(state.datasetLength)} ` +
         `samples but this loader has batches of ${this.batchSize} over ${this.dataset.length}; create it with the same dataset and options`);
     if (!Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.step) || state.step < 0 || state.step >= this.length)
-      throw new ArgumentError(`DataLoader.restore: epoch ${state.epoch} / step ${state.step} is not a position of this loader ` +
+      throw new ArgumentError(`DataLoader.restore: epoch ${previewValue(state.epoch)} / step ${previewValue(state.step)} is not a position of this loader ` +
         `(steps 0..${this.length - 1})`);
     for (const [name, words] of [['shuffleRng', state.shuffleRng], ['augmentRng', state.augmentRng]] as const)
       if (!Array.isArray(words) || words.length !== 4 || !words.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32))
-        throw new ArgumentError(`DataLoader.restore: ${name} must be four 32-bit unsigned integers, got ${JSON.stringify(words)}`);
+        throw new ArgumentError(`DataLoader.restore: ${name} must be four 32-bit unsigned integers, got ${previewValue(words)}`);
     this.currentEpoch = state.epoch;
     this.currentStep = state.step;
     this.shuffleRng.setState(state.shuffleRng);

@@ -64,7 +64,7 @@ export class ImageDataset implements Dataset {
     if (!Number.isInteger(init.numClasses) || init.numClasses < 1)
       throw new ArgumentError(`ImageDataset: numClasses must be a positive integer, got ${init.numClasses}`);
     if (init.classNames !== undefined && init.classNames.length !== init.numClasses)
-      throw new ArgumentError(`ImageDataset: ${init.classNames.length} class names for ${init.numClasses} classes`);
+      throw new ArgumentError(`ImageDataset: ${init.classNames.length} class names for ${init.numClasses} classes; give one name per class`);
     const labels = Int32Array.from(init.labels);
     for (let i = 0; i < labels.length; i++)
       if (labels[i] < 0 || labels[i] >= init.numClasses)

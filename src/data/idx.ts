@@ -34,7 +34,8 @@ function readIdxHeader(path: string, magic: number, what: string): { dims: numbe
   const dims: number[] = [];
   for (let d = 0; d < rank; d++) dims.push(view.getUint32(4 + 4 * d, false));
   for (let d = 1; d < rank; d++)
-    if (dims[d] === 0) throw new FormatError(`${name}: dimension ${d} at byte ${4 + 4 * d} is 0; ${what} need positive sizes`);
+    if (dims[d] === 0) throw new FormatError(`${name}: dimension ${d} at byte ${4 + 4 * d} is 0; ${what} need positive sizes ` +
+      '(corrupt header: re-download the file)');
   const dataSize = dims.reduce((a, b) => a * b, 1);
   const room = maxDecodedSize(path) - headerSize;
   if (dataSize > room)
@@ -76,14 +77,14 @@ function checkLabels(labels: Uint8Array, numClasses: number, labelsPath: string)
   for (let i = 0; i < labels.length; i++)
     if (labels[i] >= numClasses)
       throw new FormatError(`${basename(labelsPath)}: label ${labels[i]} at byte ${8 + i} is not below the ` +
-        `${numClasses} classes`);
+        `${numClasses} classes (give a class name for every label, or check the labels file belongs to this dataset)`);
 }
 
 function pairDataset(images: IdxImages, imagesPath: string, labels: Uint8Array, labelsPath: string, numClasses: number,
     classNames?: readonly string[]): ImageDataset {
   if (labels.length !== images.count)
     throw new FormatError(`${basename(labelsPath)}: labels file has ${labels.length} items but images file ` +
-      `${basename(imagesPath)} has ${images.count}`);
+      `${basename(imagesPath)} has ${images.count}; use the labels that belong to these images (or re-download both)`);
   checkLabels(labels, numClasses, labelsPath);
   return new ImageDataset({ pixels: images.pixels, labels, imageShape: [images.rows, images.columns, 1], numClasses, classNames });
 }
@@ -149,7 +150,8 @@ export function loadIdxDirectory(dir: string, options: IdxOptions = {}): Dataset
   const testLabels = readIdxLabels(files.testLabels);
   if (trainImages.rows !== testImages.rows || trainImages.columns !== testImages.columns)
     throw new FormatError(`${basename(files.testImages)}: images are ${testImages.rows}x${testImages.columns} but ` +
-      `${basename(files.trainImages)} has ${trainImages.rows}x${trainImages.columns}`);
+      `${basename(files.trainImages)} has ${trainImages.rows}x${trainImages.columns}; the train and test files must come ` +
+      'from the same dataset');
   const numClasses = options.classNames?.length ?? Math.max(maxLabel(trainLabels), maxLabel(testLabels)) + 1;
   return {
     train: pairDataset(trainImages, files.trainImages, trainLabels, files.trainLabels, numClasses, options.classNames),

@@ -23,7 +23,9 @@ const WRITE_DESCR: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8', 
 /** Parses the header's Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }. */
 function parseHeader(text: string, what: string): { descr: string; fortran: boolean; shape: number[] } {
   const fail = (why: string): never => {
-    throw new FormatError(`${what}: bad .npy header (${why}): ${JSON.stringify(text.trim())}`);
+    // At most 200 characters of each: enough for any real header, bounded for a hostile one.
+    const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 197)}...` : s);
+    throw new FormatError(`${what}: bad .npy header (${clip(why)}): ${clip(JSON.stringify(text.trim()))}`);
   };
   const body = /^\s*\{(.*)\}\s*$/s.exec(text)?.[1] ?? fail('not a dict');
   const entries = new Map<string, string>();
@@ -42,7 +44,8 @@ function parseHeader(text: string, what: string): { descr: string; fortran: bool
   const shapeText = entries.get('shape')!.slice(1, -1).trim();
   const parts = shapeText === '' ? [] : shapeText.split(',').map((s) => s.trim());
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop(); // (3,)
-  const shape = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : fail(`shape entry '${p}' is not a non-negative integer`)));
+  const shape = parts.map((p) => (/^\d+$/.test(p) && Number.isSafeInteger(Number(p)) ? Number(p)
+    : fail(`shape entry '${p}' is not a non-negative integer below 2^53`)));
   return { descr: entries.get('descr')!.slice(1, -1), fortran: entries.get('fortran_order') === 'True', shape };
 }
 
@@ -64,7 +67,7 @@ export function readNpy(bytes: Uint8Array, what = 'npy'): NpyArray {
   const { descr, fortran, shape } = parseHeader(header, what);
   const dtype = Object.hasOwn(DESCR, descr) ? DESCR[descr] : undefined;
   if (dtype === undefined)
-    throw new FormatError(`${what}: dtype '${descr}' is not supported (little-endian float32 '<f4', float64 '<f8' or uint8 '|u1'); ` +
+    throw new FormatError(`${what}: dtype '${descr.slice(0, 60)}' is not supported (little-endian float32 '<f4', float64 '<f8' or uint8 '|u1'); ` +
       "convert with arr.astype('<f4')");
   if (fortran) throw new FormatError(`${what}: Fortran-order arrays are not supported; save np.ascontiguousarray(arr)`);
   const count = shape.reduce((a, b) => a * b, 1);

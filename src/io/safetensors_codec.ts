@@ -181,7 +181,7 @@ function parseHeader(bytes: Uint8Array, length: number, name: string):
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER_START, HEADER_START + length)));
   } catch (e) {
-    throw new FormatError(`${name}: ${where} is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw new FormatError(`${name}: ${where} is not valid UTF-8 JSON (${(e as Error).message}); the file is truncated, corrupt or not safetensors`);
   }
   if (!isObject(json)) throw new FormatError(`${name}: ${where} is not a JSON object`);
   const metadata: Record<string, string> = Object.create(null);

@@ -75,7 +75,8 @@ function topoOrder(root: Tensor): Tensor[] {
 
 export function runBackward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad)
-    throw new ShapeError('backward: this tensor does not require gradients (no parameter or input with requiresGrad led to it)');
+    throw new ShapeError('backward: this tensor does not require gradients (no parameter or input with requiresGrad led to it); ' +
+      'compute the loss from parameters (or inputs with requiresGrad = true), outside noGrad()');
   let seedData: Float32Array;
   if (seed === undefined) {
     if (root.size !== 1)

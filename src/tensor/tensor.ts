@@ -84,7 +84,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ShapeError(`Tensor.item: tensor has shape ${shapeToString(this.shape)}, not one element`);
+    if (this.size !== 1) throw new ShapeError(`Tensor.item: tensor has shape ${shapeToString(this.shape)}, not one element; reduce it first ` +
+      '(e.g. ops.mean) or read .data');
     return this.data[0];
   }
 

@@ -71,7 +71,10 @@ function stats(t: Tensor): string {
     sum += v;
   }
   const n = t.size - bad;
-  return `[${t.shape.join(', ')}] min ${min} max ${max} mean ${n > 0 ? sum / n : NaN}${bad > 0 ? ` (${bad} non-finite)` : ''}`;
+  // Four significant digits: enough to see the scale of a value, short enough to read three inputs in one line.
+  const show = (v: number) => String(Number(v.toPrecision(4)));
+  return `[${t.shape.join(', ')}] min ${show(min)} max ${show(max)} mean ${show(n > 0 ? sum / n : NaN)}` +
+    (bad > 0 ? ` (${bad} non-finite)` : '');
 }
 
 /** Reports an op that just ran. */

@@ -3,9 +3,10 @@
  * (`ema.*`), and in the metadata everything else a resumed run needs (epoch, global step, data-loader position,
  * generator state, optimizer scalars, the run's configuration and history). Files are written atomically.
  */
+import { readFile } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 import type { DataLoaderState } from '../data/dataloader.js';
-import { loadSafetensors, saveSafetensors, type SafetensorsInput } from '../io/safetensors.js';
+import { decodeSafetensors, saveSafetensors, type SafetensorsInput } from '../io/safetensors.js';
 import type { OptimizerState } from './optimizer.js';
 
 const FORMAT = 'sepconv-checkpoint/1';
@@ -53,30 +54,65 @@ export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<vo
   await saveSafetensors(path, tensors, { sepconv: JSON.stringify(header) });
 }
 
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  const { tensors, metadata } = await loadSafetensors(path);
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks the metadata header's fields have the types a resumed run relies on; names the first that does not. */
+function checkHeader(header: unknown, name: string): Header {
+  const bad = (field: string, expected: string) =>
+    new FormatError(`${name}: checkpoint metadata field '${field}' is not ${expected} (corrupt or hand-edited file; ` +
+      'use an earlier checkpoint or retrain)');
+  if (!isRecord(header) || header.format !== FORMAT) {
+    const found = isRecord(header) && typeof header.format === 'string' ? `'${header.format.slice(0, 60)}'` : 'none';
+    throw new FormatError(`${name}: unsupported checkpoint format ${found} (expected '${FORMAT}'); ` +
+      'load it with the sepconv version that wrote it');
+  }
+  for (const field of ['epoch', 'step'] as const) {
+    const v = header[field];
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(field, 'a non-negative integer');
+  }
+  if (header.rng !== undefined && (!Array.isArray(header.rng) || !header.rng.every((v) => v === null || typeof v === 'number')))
+    throw bad('rng', 'a list of numbers');
+  if (header.loader !== undefined && !isRecord(header.loader)) throw bad('loader', 'an object');
+  if (header.config !== undefined && !isRecord(header.config)) throw bad('config', 'an object');
+  if (header.history !== undefined && !Array.isArray(header.history)) throw bad('history', 'a list');
+  const opt = header.optimizer;
+  if (opt !== undefined && (!isRecord(opt) || typeof opt.name !== 'string' || !isRecord(opt.scalars) ||
+      !Object.values(opt.scalars).every((v) => typeof v === 'number')))
+    throw bad('optimizer', '{name, scalars} with numeric scalars');
+  return header as unknown as Header;
+}
+
+/**
+ * Decodes a checkpoint from the bytes of its file (`name`, e.g. the path, is used in errors). Everything is
+ * validated: a corrupt or hostile file gives a FormatError, never a half-restored run.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, name: string): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes, name);
   const raw = metadata.sepconv;
   if (raw === undefined)
-    throw new FormatError(`${path}: not a sepconv checkpoint (its safetensors metadata has no 'sepconv' entry); ` +
+    throw new FormatError(`${name}: not a sepconv checkpoint (its safetensors metadata has no 'sepconv' entry); ` +
       'to load bare weights use loadSafetensors() and module.loadStateDict()');
-  let header: Header;
+  let parsed: unknown;
   try {
-    header = JSON.parse(raw) as Header;
+    parsed = JSON.parse(raw);
   } catch (err) {
-    throw new FormatError(`${path}: the checkpoint metadata is not valid JSON (${(err as Error).message})`);
+    throw new FormatError(`${name}: the checkpoint metadata is not valid JSON (${(err as Error).message}); the file is ` +
+      'corrupt: use an earlier checkpoint or retrain');
   }
-  if (header === null || typeof header !== 'object' || header.format !== FORMAT || !Number.isInteger(header.epoch) || !Number.isInteger(header.step))
-    throw new FormatError(`${path}: unsupported checkpoint format ${JSON.stringify(header?.format)} (expected ${FORMAT})`);
+  const header = checkHeader(parsed, name);
   const model = new Map<string, SafetensorsInput>();
   const buffers = new Map<string, Float32Array>();
   const ema = new Map<string, Float32Array>();
-  for (const [name, t] of tensors) {
-    const dot = name.indexOf('.');
-    const [group, key] = [name.slice(0, dot), name.slice(dot + 1)];
+  for (const [tensorName, t] of tensors) {
+    const dot = tensorName.indexOf('.');
+    const [group, key] = dot < 0 ? ['', tensorName] : [tensorName.slice(0, dot), tensorName.slice(dot + 1)];
     if (group === 'model') model.set(key, { shape: t.shape, data: t.data });
     else if (group === 'optimizer') buffers.set(key, t.data);
     else if (group === 'ema') ema.set(key, t.data);
-    else throw new FormatError(`${path}: unexpected tensor '${name}' (checkpoint tensors start with model., optimizer. or ema.)`);
+    else throw new FormatError(`${name}: unexpected tensor '${tensorName.slice(0, 60)}' (checkpoint tensors start with model., ` +
+      'optimizer. or ema.)');
   }
   const rng = header.rng?.map((v) => (v === null ? NaN : v));
   return {
@@ -85,4 +121,9 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     optimizer: header.optimizer === undefined ? undefined : { name: header.optimizer.name, state: { buffers, scalars: header.optimizer.scalars } },
     ema: ema.size > 0 ? ema : undefined,
   };
+}
+
+/** Reads and validates a checkpoint written by {@link saveCheckpoint}. */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  return decodeCheckpoint(new Uint8Array(await readFile(path)), path);
 }

@@ -35,7 +35,8 @@ export class ModelEMA {
     for (const [name, s] of this.shadow) {
       const v = state.get(name);
       if (v === undefined || v.length !== s.length)
-        throw new ArgumentError(`ModelEMA.loadState: missing or mis-sized averaged weight '${name}'`);
+        throw new ArgumentError(`ModelEMA.loadState: missing or mis-sized averaged weight '${name}'; was the state saved from ` +
+          'another model?');
       s.set(v);
     }
   }

@@ -132,6 +132,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     globalStep = opts.resume.step;
     history.push(...((opts.resume.history ?? []) as EpochInfo[]));
   }
+  // Only for the error message when the loss explodes: which checkpoint a user can go back to.
+  let lastSavedStep = opts.resume?.step;
   const checkpoint = async (): Promise<void> => {
     if (opts.saveCheckpoint === undefined) return;
     const snapshot: Checkpoint = {
@@ -140,6 +142,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       config: opts.config ?? {}, history,
     };
     await opts.saveCheckpoint(snapshot);
+    lastSavedStep = globalStep;
   };
 
   model.train();
@@ -156,8 +159,10 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         const lossT = crossEntropy(logits, batch.y, { labelSmoothing: opts.labelSmoothing ?? 0 });
         const value = lossT.item();
         if (!Number.isFinite(value))
-          throw new NumericsError(`training loss became ${value} at epoch ${epoch + 1}, step ${train.step} (global step ${globalStep}); ` +
-            'the last checkpoint is intact. Lower the learning rate, add gradient clipping (--clip), or check the data');
+          throw new NumericsError(`training loss became ${value} at epoch ${epoch + 1}, step ${train.epoch === epoch ? train.step : train.length} ` +
+            `of ${train.length} (after ${globalStep} optimizer steps); ` +
+            (lastSavedStep === undefined ? 'no checkpoint was written yet' : `the last checkpoint (after step ${lastSavedStep}) is intact`) +
+            '. Lower the learning rate, add gradient clipping (--clip), or check the data');
         lossT.backward();
         if (opts.clipNorm !== undefined) clipGradNorm(model.parameters(), opts.clipNorm);
         optimizer.step();

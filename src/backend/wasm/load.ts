@@ -59,9 +59,18 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
 /** Compiles and instantiates the kernels module, checking that it exports every kernel this version calls. */
 export async function instantiateSepconvWasm(source?: WasmSource): Promise<SepconvWasmExports> {
   const module = await compile(source);
-  const instance = await WebAssembly.instantiate(module, {});
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {});
+  } catch (e) {
+    // A module that imports anything, or traps while starting, is not sepconv's (which is self-contained).
+    throw new FormatError(`wasm backend: the module cannot be instantiated (${(e as Error).message}); it is not ` +
+      "sepconv's kernels module: rebuild it with scripts/build-wasm.sh");
+  }
   const exports = instance.exports as Record<string, unknown>;
-  const missing = requiredExports.filter((name) => !(name in exports));
+  // Present and of the right kind: memory, the heap-base global, functions for the kernels.
+  const missing = requiredExports.filter((name) => !(name === 'memory' ? exports[name] instanceof WebAssembly.Memory
+    : name === '__heap_base' ? exports[name] instanceof WebAssembly.Global : typeof exports[name] === 'function'));
   if (missing.length > 0)
     throw new FormatError(`wasm backend: the module lacks exports ${missing.join(', ')}; it is older or newer than ` +
       'this library: rebuild it with scripts/build-wasm.sh');

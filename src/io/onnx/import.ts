@@ -27,6 +27,11 @@ import { floatValue, inLayout, plain, type Value, type ValueKind } from './value
 /** The oldest opset read: 6, the opset of ONNX's own PyTorch-operator conformance files (export writes 7 and newer). */
 export const MIN_IMPORT_OPSET = 6;
 
+/** Inputs every opset requires (onnx/defs); 1 for ops not listed. Opset-dependent ones are checked by their importer. */
+const REQUIRED_INPUTS: Readonly<Record<string, number>> = {
+  Constant: 0, Add: 2, Sub: 2, Mul: 2, Div: 2, MatMul: 2, Gemm: 2, Conv: 2, PRelu: 2, Gather: 2, BatchNormalization: 5,
+};
+
 const IMPORTERS: Readonly<Record<string, OpImporter>> = { ...ELEMENTWISE_IMPORTERS, ...SHAPE_IMPORTERS, ...NN_IMPORTERS };
 
 /** The ONNX ops (default domain) that `importOnnx` loads, sorted. */
@@ -159,6 +164,10 @@ export class OnnxModel extends Module {
       throw new NodeProblem(`domain "${node.domain}" is not supported (only the default ONNX domain)`);
     const importer = fused ? FUSED_IMPORTERS[node.op_type] : Object.hasOwn(IMPORTERS, node.op_type) ? IMPORTERS[node.op_type] : undefined;
     if (importer === undefined) throw new NodeProblem('op not supported');
+    // Importers index their required inputs directly; a node that omits one is malformed, not a crash.
+    const required = Object.hasOwn(REQUIRED_INPUTS, node.op_type) ? REQUIRED_INPUTS[node.op_type] : 1;
+    for (let i = 0; i < required; i++)
+      if ((node.input[i] ?? '') === '') throw new NodeProblem(`required input ${i} is missing (${node.op_type} needs ${required})`);
     node.input.forEach((name, i) => {
       if (name !== '' && !kinds.has(name)) throw new NodeProblem(`input ${i} "${name}" has a data type sepconv cannot compute with`);
     });
@@ -176,6 +185,10 @@ export class OnnxModel extends Module {
       },
     };
     const step = importer(ctx);
+    node.output.forEach((o, i) => {
+      if (i >= step.kinds.length && o !== '' && used(o))
+        throw new NodeProblem(`output ${i} "${o}" is read, but ${node.op_type} has ${step.kinds.length} output${step.kinds.length === 1 ? '' : 's'}`);
+    });
     const unread = attrs.unread();
     if (unread.length > 0) throw new NodeProblem(`attribute${unread.length > 1 ? 's' : ''} ${unread.join(', ')} not supported`);
     const inputs = node.input.map((n) => (n === '' ? undefined : this.constants.get(n)));

@@ -120,7 +120,9 @@ export class NodeAttrs {
       if (fallback === undefined) throw new FormatError(`required attribute ${name} is missing`);
       return fallback;
     }
-    return DTYPES[String(t)] ?? String(t);
+    // Own keys only ('constructor' must not find Object's), and a non-string type shown as JSON, not [object Object].
+    const key = String(typeof t === 'object' ? '' : t);
+    return Object.hasOwn(DTYPES, key) ? DTYPES[key] : typeof t === 'string' ? t : previewValue(t);
   }
 
   /** A `shape` attribute: dims with -1 (unknown) as null; null for an unknown rank or an absent attribute. */
