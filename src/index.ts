@@ -22,7 +22,10 @@ export { constant, cosineWithWarmup, stepDecay, oneCycle, type Schedule } from '
 export { ModelEMA } from './train/ema.js';
 export { ClassificationMetrics, topK } from './train/metrics.js';
 export { fit, evaluate, restoreTraining, type FitOptions, type FitResult, type EpochInfo, type StepInfo, type EvalResult } from './train/trainer.js';
-export type { Checkpoint } from './train/checkpoint.js';
+export { encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './train/checkpoint_codec.js';
+export {
+  modelFromConfig, modelFromCheckpointBytes, makeOptimizer, makeSchedule, channelStats, type RunConfig, type TrainedModel,
+} from './train/run_config.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/dataloader.js';
 export { ImageDataset, type Dataset, type DatasetSplit } from './data/dataset.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors_codec.js';

@@ -3,54 +3,23 @@
  * plain configuration, train with live progress, and leave in the output folder the checkpoint (rewritten atomically,
  * resumable), a JSON-lines log and the training curves as SVG.
  */
+import { readFile } from 'node:fs/promises';
 import { appendFileSync, mkdirSync, rmSync, statfsSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader } from '../data/dataloader.js';
 import type { Dataset, ImageDataset } from '../data/dataset.js';
 import { resolveDataset } from '../data/resolve.js';
 import { ArgumentError, SepconvError } from '../errors.js';
-import { buildModel } from '../models/index.js';
-import { separabilize } from '../models/separabilize.js';
 import type { Module } from '../nn/module.js';
-import { Random, globalRandom } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Random } from '../tensor/random.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../train/optimizer.js';
-import { constant, cosineWithWarmup, oneCycle, stepDecay, type Schedule } from '../train/schedule.js';
+import {
+  channelStats, makeOptimizer, makeSchedule, modelFromCheckpointBytes, modelFromConfig, type RunConfig, type TrainedModel,
+} from '../train/run_config.js';
 import { fit, type EpochInfo, type FitResult } from '../train/trainer.js';
 import { CommandError } from './output.js';
 import { ProgressBar, formatDuration, type ProgressStream } from './progress.js';
 import { lineChart, combineCharts } from './svg.js';
-
-export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
-export const SCHEDULES = ['cosine', 'step', 'onecycle', 'constant'] as const;
-
-/** Everything that defines a run; stored in its checkpoints so eval, predict and --resume rebuild it exactly. */
-export interface RunConfig {
-  model: string;
-  /** Replace every standard KxK conv by depthwise + pointwise (the separable twin). */
-  separable: boolean;
-  width?: number;
-  data: string;
-  epochs: number;
-  batch: number;
-  lr: number;
-  optimizer: (typeof OPTIMIZERS)[number];
-  schedule: (typeof SCHEDULES)[number];
-  warmupEpochs: number;
-  weightDecay: number;
-  momentum: number;
-  labelSmoothing: number;
-  clipNorm?: number;
-  seed: number;
-  /** Use only the first N training images (quick runs). */
-  limit?: number;
-  augment: { cropPadding: number; horizontalFlip: boolean };
-  /** Per-channel normalisation measured on the training set. */
-  normalize?: { mean: number[]; std: number[] };
-  /** What the data looked like (filled in by prepareRun), so eval and predict can rebuild the model without it. */
-  dataInfo?: { imageShape: [number, number, number]; numClasses: number; classNames?: string[] };
-}
 
 export interface PreparedRun {
   config: RunConfig;
@@ -62,23 +31,6 @@ export interface PreparedRun {
   imageShape: readonly [number, number, number];
 }
 
-/** Per-channel mean and standard deviation of a dataset's images (0..1 scale). */
-export function channelStats(ds: ImageDataset): { mean: number[]; std: number[] } {
-  const c = ds.imageShape[2];
-  const sum = new Float64Array(c);
-  const sq = new Float64Array(c);
-  const px = ds.pixels;
-  for (let i = 0; i < px.length; i++) {
-    const v = px[i] / 255;
-    sum[i % c] += v;
-    sq[i % c] += v * v;
-  }
-  const n = px.length / c;
-  const mean = Array.from(sum, (s) => s / n);
-  const std = Array.from(sq, (s, k) => Math.sqrt(Math.max(s / n - mean[k] ** 2, 1e-12)));
-  return { mean, std };
-}
-
 /** A seeded random subset of `limit` samples (datasets are often sorted by class, so not the first ones). */
 function limited(ds: Dataset, limit: number | undefined, seed: number): Dataset {
   if (limit === undefined || limit >= ds.length) return ds;
@@ -86,16 +38,6 @@ function limited(ds: Dataset, limit: number | undefined, seed: number): Dataset 
   new Random(seed).shuffle(order);
   const picked = order.subarray(0, limit);
   return { length: limit, imageShape: ds.imageShape, numClasses: ds.numClasses, classNames: ds.classNames, get: (i) => ds.get(picked[i]) };
-}
-
-/** The run's model, freshly initialised from its seed (the same weights every time for the same configuration). */
-export function modelFromConfig(config: RunConfig): Module {
-  if (config.dataInfo === undefined) throw new ArgumentError('run configuration has no dataInfo: was it made by prepareRun?');
-  const [h, w, c] = config.dataInfo.imageShape;
-  globalRandom.seed(config.seed);
-  const rng = new Random(config.seed);
-  const model = buildModel(config.model, { numClasses: config.dataInfo.numClasses, inputChannels: c, resolution: h, width: config.width, rng });
-  return config.separable ? separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', rng }).model : model;
 }
 
 /** Builds model, data loaders and normalisation from a configuration. */
@@ -117,46 +59,14 @@ export function prepareRun(config: RunConfig): PreparedRun {
 }
 
 /** A trained model from a checkpoint written by `sepconv train`, with its run configuration. */
-export async function modelFromCheckpoint(path: string): Promise<{ model: Module; config: RunConfig; checkpoint: Checkpoint }> {
-  const checkpoint = await loadCheckpoint(path);
-  const config = checkpoint.config as unknown as RunConfig;
-  if (typeof config.model !== 'string' || config.dataInfo === undefined)
-    throw new CommandError(`${path}: this checkpoint was not written by 'sepconv train' (its configuration names no model builder)`);
-  const model = modelFromConfig(config);
-  const state = new Map<string, Tensor>();
-  for (const [k, t] of checkpoint.model) state.set(k, new Tensor(t.data, t.shape));
-  model.loadStateDict(state);
-  model.eval();
-  return { model, config, checkpoint };
-}
-
-export function makeOptimizer(config: RunConfig, model: Module): Optimizer {
-  const params = model.parameters();
-  switch (config.optimizer) {
-    case 'sgd':
-      return new SGD(params, { lr: config.lr, momentum: config.momentum, nesterov: config.momentum > 0, weightDecay: config.weightDecay });
-    case 'adam':
-      return new Adam(params, { lr: config.lr, weightDecay: config.weightDecay });
-    case 'adamw':
-      return new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
-    case 'rmsprop':
-      return new RMSprop(params, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
+export async function modelFromCheckpoint(path: string): Promise<TrainedModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new CommandError(`cannot read checkpoint '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-}
-
-export function makeSchedule(config: RunConfig, stepsPerEpoch: number): Schedule {
-  const total = config.epochs * stepsPerEpoch;
-  const warmup = Math.min(Math.round(config.warmupEpochs * stepsPerEpoch), total - 1);
-  switch (config.schedule) {
-    case 'cosine':
-      return cosineWithWarmup({ baseLr: config.lr, totalSteps: total, warmupSteps: warmup });
-    case 'step':
-      return stepDecay({ baseLr: config.lr, stepSize: Math.max(1, Math.round(total / 3)), gamma: 0.1 });
-    case 'onecycle':
-      return oneCycle({ maxLr: config.lr, totalSteps: total });
-    case 'constant':
-      return constant(config.lr);
-  }
+  return modelFromCheckpointBytes(bytes, path);
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';

@@ -11,7 +11,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint_codec.js';
 import type { ModelEMA } from './ema.js';
 import { ClassificationMetrics } from './metrics.js';
 import { clipGradNorm, type Optimizer } from './optimizer.js';

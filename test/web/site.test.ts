@@ -15,7 +15,7 @@ import { analyse } from '../../src/cost/analyse.js';
 import { buildModel } from '../../src/models/index.js';
 import { sepconv } from '../cli/run.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
-import { modelFromConfig, type RunConfig } from '../../src/cli/training_run.js';
+import { modelFromConfig, type RunConfig } from '../../src/train/run_config.js';
 import { decodeImage } from '../../src/data/image_decode.js';
 import { resizeImage, rgbaToChannels } from '../../src/data/resize.js';
 import { softmax } from '../../src/ops/softmax.js';

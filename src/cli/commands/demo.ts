@@ -16,7 +16,8 @@ import { writeTextFile } from '../output.js';
 import { formatDuration } from '../progress.js';
 import { barChart, combineCharts, lineChart } from '../svg.js';
 import { formatCount, renderTable, type Column } from '../table.js';
-import { checkOutputDir, runTraining, type RunConfig } from '../training_run.js';
+import type { RunConfig } from '../../train/run_config.js';
+import { checkOutputDir, runTraining } from '../training_run.js';
 
 /** Median wall-clock milliseconds of a batch-1 forward pass (eval mode, no autograd), after warm-up. */
 export function measureLatency(model: Module, shape: readonly number[], runs = 30): number {

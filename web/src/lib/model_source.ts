@@ -2,9 +2,8 @@
  * Turning what a visitor gives the page into a runnable sepconv model: a zoo model by name, an ONNX file, or a
  * checkpoint written by `sepconv train` or the Train tab. Files are recognised by their bytes, not their names.
  */
-import { loadCheckpointBytes } from './checkpoint.js';
 import { formatBytes } from './format.js';
-import { FormatError, buildModel, defaultResolution, importOnnx, type Module } from './sepconv.js';
+import { FormatError, buildModel, defaultResolution, importOnnx, modelFromCheckpointBytes, type Module } from './sepconv.js';
 
 /** Largest model file the page accepts (a float32 model of 64M parameters). */
 export const MAX_MODEL_BYTES = 256 * 1024 * 1024;
@@ -72,13 +71,15 @@ function fromOnnx(bytes: Uint8Array, fileName: string): LoadedModel {
 }
 
 function fromCheckpoint(bytes: Uint8Array, fileName: string): LoadedModel {
-  const { model, config, step } = loadCheckpointBytes(bytes, fileName);
+  const { model, config, checkpoint } = modelFromCheckpointBytes(bytes, fileName);
+  const step = checkpoint.step;
+  const dataInfo = config.dataInfo!;
   return {
     model,
     info: {
       title: `${fileName} (${config.model}${config.separable ? ', separable' : ''}, ${step} training step${step === 1 ? '' : 's'})`,
-      format: 'checkpoint', inputShape: [...config.dataInfo.imageShape], numClasses: config.dataInfo.numClasses,
-      classNames: config.dataInfo.classNames, normalize: config.normalize, params: countParams(model),
+      format: 'checkpoint', inputShape: [...dataInfo.imageShape], numClasses: dataInfo.numClasses,
+      classNames: dataInfo.classNames, normalize: config.normalize, params: countParams(model),
     },
   };
 }

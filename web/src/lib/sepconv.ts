@@ -3,8 +3,6 @@
  * compiles (src/index.ts), plus the browser-safe modules that entry point does not re-export yet.
  */
 export * from '../../../src/index.js';
-export { initWasmBackend } from '../../../src/backend/wasm/index.js';
-export { importOnnx } from '../../../src/io/onnx/index.js';
 export { rgbaToChannels, resizeImage } from '../../../src/data/resize.js';
 export { normalizeChannels } from '../../../src/data/augment.js';
 export { defaultResolution } from '../../../src/models/index.js';

@@ -4,10 +4,11 @@
  * it evaluates on the test digits and posts a checkpoint that the Run tab and `sepconv predict` can load.
  */
 import { useBackend } from '../lib/backend.js';
-import { encodeCheckpoint, modelFromRunConfig, type RunConfigLike } from '../lib/checkpoint.js';
 import { loadDigits } from '../lib/digits.js';
 import { errorMessage } from '../lib/errors.js';
-import { Adam, DataLoader, analyse, evaluate, fit, type ImageDataset } from '../lib/sepconv.js';
+import {
+  Adam, DataLoader, analyse, encodeCheckpoint, evaluate, fit, modelFromConfig, type ImageDataset, type RunConfig,
+} from '../lib/sepconv.js';
 import type { TrainCommand, TrainEvent, TrainSettings } from './train_protocol.js';
 
 interface WorkerScope {
@@ -34,13 +35,13 @@ async function train(s: TrainSettings): Promise<void> {
   const { backend } = await useBackend('wasm');
   const { train: trainSet, test: testSet } = await loadDigits(s.digitsUrl);
   const normalize = stats(trainSet);
-  const config: RunConfigLike = {
+  const config: RunConfig = {
     model: 'small_cnn', separable: s.twin === 'separable', width: s.width, data: 'digits (web page subset)', epochs: s.epochs,
     batch: s.batch, lr: s.lr, optimizer: 'adam', schedule: 'constant', warmupEpochs: 0, weightDecay: 0, momentum: 0,
     labelSmoothing: 0, seed: s.seed, augment: { cropPadding: 0, horizontalFlip: false }, normalize,
     dataInfo: { imageShape: [28, 28, 1], numClasses: 10, classNames: [...(trainSet.classNames ?? [])] },
   };
-  const model = modelFromRunConfig(config);
+  const model = modelFromConfig(config);
   const cost = analyse(model, [28, 28, 1]);
   const trainLoader = new DataLoader(trainSet, { batchSize: s.batch, shuffle: true, seed: s.seed, normalize });
   const testLoader = new DataLoader(testSet, { batchSize: 250, shuffle: false, normalize });
@@ -55,7 +56,7 @@ async function train(s: TrainSettings): Promise<void> {
   let seenSoFar = 0;
   const result = await fit({
     model, optimizer: new Adam(model.parameters(), { lr: s.lr }), train: trainLoader, test: testLoader, epochs: s.epochs,
-    numClasses: 10, config, signal: controller.signal,
+    numClasses: 10, config: config as unknown as Record<string, unknown>, signal: controller.signal,
     onStep: (i) => {
       globalStep = i.globalStep;
       if (i.step === 1) correctSoFar = seenSoFar = 0;
@@ -79,7 +80,9 @@ async function train(s: TrainSettings): Promise<void> {
   });
   // A stopped run is evaluated too, so the page can say how good the model got.
   const test = evaluate(model, new DataLoader(testSet, { batchSize: 250, shuffle: false, normalize }), 10);
-  const bytes = encodeCheckpoint(model, config, trainLoader.epoch, globalStep, history);
+  const bytes = encodeCheckpoint({
+    model: model.stateDict(), epoch: trainLoader.epoch, step: globalStep, config: config as unknown as Record<string, unknown>, history,
+  });
   const checkpoint = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   scope.postMessage({
     type: 'done', completed: result.completed, testTop1: test.top1, testLoss: test.loss, checkpoint,

@@ -1,0 +1,121 @@
+/**
+ * Accuracy evidence (issue: "far fewer parameters and operations, while accuracy holds"): on Fashion-MNIST's official
+ * 60,000/10,000 split, a standard CNN and its separable twin (`separabilize`: every standard 3x3 conv becomes
+ * depthwise 3x3 + BN + ReLU + pointwise 1x1) trained with the same data order, seed and schedule, and a
+ * MobileNetV2-style net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes
+ * bench/results/accuracy.json with every figure, seed and setting.
+ *
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,mobilenet_v2]
+ * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/backend/select.js';
+import { channelStats, makeOptimizer, makeSchedule, type RunConfig } from '../src/train/run_config.js';
+import { formatDuration, ProgressBar } from '../src/cli/progress.js';
+import { renderTable } from '../src/cli/table.js';
+import { analyse } from '../src/cost/analyse.js';
+import { DataLoader } from '../src/data/dataloader.js';
+import type { ImageDataset } from '../src/data/dataset.js';
+import { resolveDataset } from '../src/data/resolve.js';
+import { VggStyle } from '../src/models/baselines.js';
+import { buildModel } from '../src/models/index.js';
+import { separabilize } from '../src/models/separabilize.js';
+import type { Module } from '../src/nn/module.js';
+import { Random, globalRandom } from '../src/tensor/random.js';
+import { fit, type EpochInfo } from '../src/train/trainer.js';
+
+const { values: args } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '12' },
+    limit: { type: 'string' },
+    data: { type: 'string', default: 'fashion-mnist' },
+    seed: { type: 'string', default: '0' },
+    only: { type: 'string', default: 'standard,separable,mobilenet_v2' },
+  },
+});
+const epochs = Number(args.epochs);
+const seed = Number(args.seed);
+
+interface Entry {
+  name: string;
+  build: (rng: Random) => Module;
+  lr: number;
+}
+
+/** The standard twin: VGG-style, three stages of two 3x3 conv + BN + ReLU (32, 64, 128 channels), max-pools, GAP. */
+const vgg = (rng: Random): VggStyle => new VggStyle({ stages: 3, convsPerStage: 2, width: 32, inChannels: 1, numClasses: 10, resolution: 28, rng });
+
+const ENTRIES: Entry[] = [
+  { name: 'standard', build: vgg, lr: 0.003 },
+  { name: 'separable', build: (rng) => separabilize(vgg(rng), { inputShape: [28, 28, 1], batchNorm: true, activation: 'relu', rng }).model, lr: 0.003 },
+  { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
+];
+
+interface Result {
+  name: string;
+  params: number;
+  macs: number;
+  top1: number;
+  best: number;
+  seconds: number;
+  curve: number[];
+  config: RunConfig;
+}
+
+async function main(): Promise<void> {
+  const { backend } = await initBackend();
+  const split = resolveDataset(args.data!, { seed });
+  const trainSet = split.train as ImageDataset;
+  const normalize = channelStats(trainSet);
+  const results: Result[] = [];
+  for (const entry of ENTRIES.filter((e) => args.only!.split(',').includes(e.name))) {
+    globalRandom.seed(seed);
+    const model = entry.build(new Random(seed));
+    const config: RunConfig = {
+      model: entry.name, separable: entry.name === 'separable', data: args.data!, epochs, batch: 64, lr: entry.lr,
+      optimizer: 'adamw', schedule: 'cosine', warmupEpochs: 0.5, weightDecay: 0.05, momentum: 0.9, labelSmoothing: 0.1,
+      seed, augment: { cropPadding: 2, horizontalFlip: true }, normalize,
+      limit: args.limit === undefined ? undefined : Number(args.limit),
+    };
+    const subset = config.limit === undefined ? trainSet : trainSet.subset(Int32Array.from({ length: config.limit }, (_, i) => i));
+    const train = new DataLoader(subset, { batchSize: config.batch, seed, augment: config.augment, normalize });
+    const test = new DataLoader(split.test, { batchSize: 500, shuffle: false, normalize });
+    const bar = new ProgressBar(process.stderr);
+    const started = performance.now();
+    const { history } = await fit({
+      model, optimizer: makeOptimizer(config, model), train, test, epochs, numClasses: 10,
+      schedule: makeSchedule(config, train.length), labelSmoothing: config.labelSmoothing,
+      onStep: (s) => bar.update({ label: `${entry.name} epoch ${s.epoch + 1}/${epochs}`, step: s.step, total: s.stepsPerEpoch,
+        imagesPerSecond: s.imagesPerSecond, fields: { loss: s.loss.toFixed(3), acc: `${(100 * s.accuracy).toFixed(1)}%` } }),
+      onEpoch: (e: EpochInfo) => {
+        bar.done();
+        process.stderr.write(`${entry.name} epoch ${e.epoch + 1}: test top-1 ${(100 * e.test!.top1).toFixed(2)}% (${formatDuration(e.seconds)})\n`);
+      },
+    });
+    const cost = analyse(model, [28, 28, 1]);
+    const last = history[history.length - 1];
+    results.push({
+      name: entry.name, params: model.numParameters(), macs: cost.totals.macs, top1: last.test!.top1,
+      best: Math.max(...history.map((h) => h.test!.top1)), seconds: (performance.now() - started) / 1000,
+      curve: history.map((h) => h.test!.top1), config,
+    });
+  }
+  const std = results.find((r) => r.name === 'standard');
+  process.stdout.write(renderTable([
+    { header: 'model', value: (r: Result) => r.name },
+    { header: 'params', value: (r) => r.params },
+    { header: 'MACs', value: (r) => r.macs },
+    { header: 'MACs vs standard', value: (r) => (std === undefined ? '' : `${(std.macs / r.macs).toFixed(2)}x fewer`), align: 'right' },
+    { header: 'test top-1', value: (r) => `${(100 * r.top1).toFixed(2)}%`, align: 'right' },
+    { header: 'vs standard', value: (r) => (std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`), align: 'right' },
+    { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
+  ], results) + '\n');
+  await mkdir('bench/results', { recursive: true });
+  await writeFile('bench/results/accuracy.json', JSON.stringify({
+    benchmark: 'accuracy', date: new Date().toISOString(), backend, data: args.data, epochs, seed,
+    command: `node build/bench/accuracy.js ${process.argv.slice(2).join(' ')}`.trim(), results,
+  }, null, 2) + '\n');
+}
+
+await main();
