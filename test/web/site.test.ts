@@ -1,17 +1,18 @@
 /**
  * The web page in a real browser (Debian's Chromium through playwright-core): every tab loads without console errors,
  * its controls work, the explainer's numbers equal compareConv's, the explorer's totals equal the cost analyser's,
- * the Run tab's probabilities equal `sepconv predict`'s for the same checkpoint and image, training runs and its
- * curves update, and bad input shows a message. Screenshots at desktop and phone width go to test/web/screenshots/.
+ * the Run tab's probabilities equal `sepconv predict`'s for the same checkpoint and image (and `loadTfjsModel`'s for a
+ * TF.js model.json dropped with its shards), training runs and its curves update, and bad input shows a message. Screenshots at desktop and phone width go to test/web/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { PNG } from 'pngjs';
 import { compareConv } from '../../src/cost/compare.js';
 import { analyse } from '../../src/cost/analyse.js';
+import { loadTfjsModel } from '../../src/io/tfjs/load.js';
 import { buildModel } from '../../src/models/index.js';
 import { sepconv } from '../cli/run.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
@@ -23,6 +24,7 @@ import { noGrad } from '../../src/tensor/autograd.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { PHONE, openPage, openSite, screenshot, skipBrowserTests, type Site } from './harness.js';
+import { randomizeWeights, saveLayersModel, tf } from '../io/tfjs/tfjs_fixtures.js';
 import type { Page } from 'playwright-core';
 
 let site: Site;
@@ -83,6 +85,62 @@ function bigFile(path: string, bytes: number): void {
   const fd = openSync(path, 'w');
   ftruncateSync(fd, bytes);
   closeSync(fd);
+}
+
+/** A TF.js model's files in their own folder: model.json first, then its shards in manifest order. */
+interface TfjsFiles {
+  dir: string;
+  json: string;
+  shards: string[];
+}
+
+/**
+ * A tiny Keras-style image classifier built with @tensorflow/tfjs (conv, BN, ReLU6, depthwise, pointwise, separable,
+ * pooling, softmax dense) on a 20x24 RGB input, saved as model.json + several small weight shards the way
+ * `model.save('file://...')` lays them out. `extra` adds layers before the pooling (an unsupported one, for the
+ * message).
+ */
+async function writeTfjsModel(name: string, extra: (m: tf.Sequential) => void = () => {}): Promise<TfjsFiles> {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [20, 24, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
+  m.add(tf.layers.batchNormalization({ epsilon: 1e-3 }));
+  m.add(tf.layers.reLU({ maxValue: 6 }));
+  m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }));
+  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: 'relu' }));
+  m.add(tf.layers.separableConv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu6' }));
+  extra(m);
+  m.add(tf.layers.globalAveragePooling2d({}));
+  m.add(tf.layers.dense({ units: 7, activation: 'softmax' }));
+  randomizeWeights(m, 4);
+  const saved = await saveLayersModel(m, { shardBytes: 1024 });
+  m.dispose();
+  const dir = join(files, name);
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'model.json');
+  writeFileSync(json, JSON.stringify(saved.json));
+  const shards = [...saved.weights].map(([path, bytes]) => {
+    writeFileSync(join(dir, path), bytes);
+    return join(dir, path);
+  });
+  return { dir, json, shards };
+}
+
+/** The model Node's importer reads from the same files. */
+function nodeTfjsModel(f: TfjsFiles): ReturnType<typeof loadTfjsModel> {
+  return loadTfjsModel({ json: readFileSync(f.json, 'utf8'), weights: new Map(f.shards.map((s) => [s.slice(f.dir.length + 1), readFileSync(s)])) });
+}
+
+/** Drops `paths` on the drop zone that holds the file input `testId`, as one drag of several files. */
+async function dropFiles(page: Page, testId: string, paths: readonly string[]): Promise<void> {
+  const payload = paths.map((p) => ({ name: p.split('/').pop()!, bytes: Array.from(readFileSync(p)) }));
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return dt;
+  }, payload);
+  const zone = page.locator('.dropzone', { has: page.getByTestId(testId) });
+  await zone.dispatchEvent('dragover', { dataTransfer: transfer });
+  await zone.dispatchEvent('drop', { dataTransfer: transfer });
 }
 
 async function pageProbabilities(page: Page): Promise<number[]> {
@@ -221,6 +279,88 @@ describe('web page', () => {
     await explorer.page.close();
   });
 
+  browserTest('run and explorer: a TF.js model.json with its shards gives the probabilities and costs loadTfjsModel gives in Node', async () => {
+    const tfjs = await writeTfjsModel('tfjs-tiny');
+    assert.ok(tfjs.shards.length > 1, 'the weights span several shards');
+    const png = join(files, 'ring.png');
+    writePng(png);
+    const model = nodeTfjsModel(tfjs);
+    const image = decodeImage(readFileSync(png), 'ring.png');
+    const pixels = resizeImage(rgbaToChannels(image, 3), image.height, image.width, 3, 20, 24).map((v) => v / 255);
+    const expected = Array.from(noGrad(() => model.call(new Tensor(pixels, [1, 20, 24, 3]))).data);
+    assert.equal(expected.length, 7);
+
+    const { page, errors } = await openPage(site, 'run');
+    await page.getByTestId('run-image-file').setInputFiles(png);
+    await page.getByTestId('run-model-file').setInputFiles([tfjs.json, ...tfjs.shards]);
+    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('sepconv-result').innerText(), /model\.json \(TF\.js layers model, \d+ weight shards/);
+    assert.match(await page.getByTestId('model-note').innerText(), /expects 20×24×3/);
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js model (wasm)');
+    const top = Number(await page.getByTestId('predictions').locator('.bar-row').first().getAttribute('data-index'));
+    assert.equal(top, expected.indexOf(Math.max(...expected)), 'top class');
+    await page.getByLabel('Backend').selectOption('js');
+    await page.getByTestId('sepconv-result').filter({ hasText: 'sepconv (js)' }).waitFor({ timeout: 30_000 });
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js model (js)');
+    await page.getByLabel('Also run in TF.js').check();
+    await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
+    const tfjsTop = Number(await page.getByTestId('tfjs-predictions').locator('.bar-row').first().getAttribute('data-index'));
+    assert.equal(tfjsTop, top, 'TF.js side-by-side top class');
+    await screenshot(page, 'run-tfjs-model-desktop');
+    assert.deepEqual(errors, []);
+    await page.close();
+
+    const explorer = await openPage(site, 'explorer');
+    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    await dropFiles(explorer.page, 'model-file', [...tfjs.shards].reverse().concat(tfjs.json));
+    await explorer.page.getByTestId('model-title').filter({ hasText: 'model.json (TF.js layers model' }).waitFor({ timeout: 30_000 });
+    const report = analyse(model, [20, 24, 3]);
+    assert.equal(await numberAt(explorer.page, 'total-macs'), report.totals.macs);
+    assert.equal(await numberAt(explorer.page, 'total-params'), report.totals.params);
+    assert.equal(await explorer.page.locator('.dropzone .file-name').innerText(),
+      `model.json, ${tfjs.shards[tfjs.shards.length - 1].split('/').pop()} and ${tfjs.shards.length - 1} more files`, 'the dropped files are named');
+    await screenshot(explorer.page, 'explorer-tfjs-desktop');
+    assert.deepEqual(explorer.errors, []);
+    await explorer.page.close();
+  });
+
+  browserTest('run and explorer: a TF.js model without its shards, shards alone and unsupported layers give readable messages', async () => {
+    const tfjs = await writeTfjsModel('tfjs-missing');
+    const missing = tfjs.shards[1].split('/').pop()!;
+    const explorer = await openPage(site, 'explorer');
+    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    await explorer.page.getByTestId('model-file').setInputFiles([tfjs.json, ...tfjs.shards.filter((_, i) => i !== 1)]);
+    const alert = explorer.page.getByRole('alert').filter({ hasText: 'not dropped with it' });
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.innerText(), new RegExp(`model\\.json needs the weight shard "${missing.replace(/\./g, '\\.')}", which was not dropped`));
+    await explorer.page.getByTestId('model-file').setInputFiles(tfjs.json);
+    await explorer.page.getByRole('alert').filter({ hasText: `model.json needs its ${tfjs.shards.length} weight shards` }).waitFor({ timeout: 30_000 });
+    await screenshot(explorer.page, 'explorer-tfjs-missing-shard');
+    assert.deepEqual(explorer.errors, []);
+    await explorer.page.close();
+
+    const { page, errors } = await openPage(site, 'run');
+    const png = join(files, 'ring.png');
+    writePng(png);
+    await page.getByTestId('run-image-file').setInputFiles(png);
+    await page.getByTestId('run-model-file').setInputFiles(tfjs.json);
+    await page.getByRole('alert').filter({ hasText: `model.json needs its ${tfjs.shards.length} weight shards` }).waitFor({ timeout: 30_000 });
+    assert.match(await page.getByRole('alert').innerText(), new RegExp(missing.replace(/\./g, '\\.')));
+    await page.getByTestId('run-model-file').setInputFiles(tfjs.shards);
+    await page.getByRole('alert').filter({ hasText: 'no model.json came with them' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('run-model-file').setInputFiles(tfjs.shards[0]);
+    await page.getByRole('alert').filter({ hasText: 'looks like a TF.js weight shard' }).waitFor({ timeout: 30_000 });
+    const unsupported = await writeTfjsModel('tfjs-unsupported', (m) => m.add(tf.layers.upSampling2d({ size: [2, 2] })));
+    await page.getByTestId('run-model-file').setInputFiles([unsupported.json, ...unsupported.shards]);
+    const layers = page.getByRole('alert').filter({ hasText: 'cannot be loaded' });
+    await layers.waitFor({ timeout: 30_000 });
+    assert.match(await layers.innerText(), /model\.json could not be loaded as a TF\.js model: TF\.js layers model: 1 layer cannot be loaded:\s+layer 'up_sampling2d\w*' \(UpSampling2D\)/);
+    assert.match(await layers.innerText(), /Supported layers: .*SeparableConv2D/);
+    await screenshot(page, 'run-tfjs-bad-input');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   browserTest('run: bad files give readable messages', async () => {
     const { page, errors } = await openPage(site, 'run');
     const text = join(files, 'photo.png');
@@ -244,7 +384,7 @@ describe('web page', () => {
     const json = join(files, 'model.json');
     writeFileSync(json, '{"modelTopology": {}}');
     await page.getByTestId('run-model-file').setInputFiles(json);
-    await page.getByRole('alert').filter({ hasText: 'TF.js model.json' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('alert').filter({ hasText: 'model.json could not be loaded as a TF.js model' }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'run-bad-input');
     assert.deepEqual(errors, []);
     await page.close();

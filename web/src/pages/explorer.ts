@@ -1,5 +1,5 @@
 /**
- * Model explorer: a zoo model (or a dropped ONNX model or checkpoint) profiled in the model worker: per-block
+ * Model explorer: a zoo model (or a dropped ONNX model, checkpoint, or TF.js model.json with its shards) profiled in the model worker: per-block
  * multiply-adds and measured time, each split depthwise / pointwise / other, the totals, and which layers dominate
  * the arithmetic versus the clock.
  */
@@ -8,7 +8,7 @@ import { h, messageBox, setChildren, uniqueId } from '../lib/dom.js';
 import { errorMessage } from '../lib/errors.js';
 import { formatCompact, formatInt, formatMs, formatPercent } from '../lib/format.js';
 import { exploreModel } from '../lib/model_client.js';
-import { MAX_MODEL_BYTES, type ModelSource } from '../lib/model_source.js';
+import { MAX_MODEL_BYTES, readModelFiles, type ModelSource } from '../lib/model_source.js';
 import { SPLIT_KINDS, splitTotal, type LayerProfile, type ModelProfile, type Split, type SplitKind } from '../lib/profile.js';
 import { barChart, defaultResolution, modelNames } from '../lib/sepconv.js';
 import type { BackendChoice, ExploreResult } from '../workers/protocol.js';
@@ -213,14 +213,15 @@ export function mountExplorer(section: HTMLElement): void {
   };
 
   const drop = dropzone({
-    label: 'Or drop a model file', hint: 'ONNX (.onnx) or a sepconv checkpoint (.safetensors)', accept: '.onnx,.safetensors,application/octet-stream',
+    label: 'Or drop a model file', hint: 'ONNX (.onnx), a sepconv checkpoint (.safetensors), or a TF.js model.json with its weight shards (.bin)',
+    accept: '.onnx,.safetensors,.json,.bin,application/octet-stream,application/json', multiple: true,
     maxBytes: MAX_MODEL_BYTES, testId: 'model-file',
     onError: (m) => setChildren(out, messageBox(m)),
-    onFile: (file) => {
-      void file.arrayBuffer().then((bytes) => {
-        fileSource = { source: { kind: 'file', fileName: file.name, bytes }, key: `file:${file.name}:${file.size}:${file.lastModified}` };
+    onFiles: (files) => {
+      void readModelFiles(files).then((read) => {
+        fileSource = read;
         void analyse();
-      }, (err: unknown) => setChildren(out, messageBox(`cannot read ${file.name}: ${errorMessage(err)}`)));
+      }, (err: unknown) => setChildren(out, messageBox(errorMessage(err))));
     },
   });
   select.addEventListener('change', () => {

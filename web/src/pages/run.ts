@@ -1,16 +1,17 @@
 /**
  * Run: classify an image with a model, in the model worker on sepconv's wasm backend, and (optionally) the same
- * model converted to TF.js on TF.js' own wasm backend, side by side. The model is a dropped ONNX file or sepconv
- * checkpoint, or one trained on the Train tab; the image a dropped file, a digit drawn on the pad, or a test digit.
+ * model converted to TF.js on TF.js' own wasm backend, side by side. The model is a dropped ONNX file, sepconv
+ * checkpoint or TF.js model (model.json with its weight shards), or one trained on the Train tab; the image a
+ * dropped file, a digit drawn on the pad, or a test digit.
  */
 import { digitsUrl, loadDigits, type DigitsSplit } from '../lib/digits.js';
-import { dropzone } from '../lib/dropzone.js';
+import { describeFiles, dropzone } from '../lib/dropzone.js';
 import { h, messageBox, setChildren, uniqueId } from '../lib/dom.js';
 import { errorMessage } from '../lib/errors.js';
 import { formatMs, formatPercent } from '../lib/format.js';
 import { canvasPixels, decodeImageFile, MAX_IMAGE_BYTES } from '../lib/image_file.js';
 import { runModel } from '../lib/model_client.js';
-import { MAX_MODEL_BYTES, type ModelSource } from '../lib/model_source.js';
+import { MAX_MODEL_BYTES, readModelFiles, type ModelSource } from '../lib/model_source.js';
 import { NORMALIZATIONS, type RgbaPixels } from '../lib/preprocess.js';
 import { onTrainedModelsChanged, trainedModels } from '../lib/trained_models.js';
 import type { BackendChoice, Prediction, RunResult } from '../workers/protocol.js';
@@ -116,14 +117,15 @@ export function mountRun(section: HTMLElement): void {
   };
 
   const modelDrop = dropzone({
-    label: 'Model file', hint: 'ONNX (.onnx) or a checkpoint from sepconv train / the Train tab (.safetensors)',
-    accept: '.onnx,.safetensors,application/octet-stream', maxBytes: MAX_MODEL_BYTES, testId: 'run-model-file', onError: showError,
-    onFile: (file) => void file.arrayBuffer().then(
-      (bytes) => {
+    label: 'Model file', hint: 'ONNX (.onnx), a checkpoint from sepconv train / the Train tab (.safetensors), or a TF.js model.json with its weight shards (.bin)',
+    accept: '.onnx,.safetensors,.json,.bin,application/octet-stream,application/json', multiple: true, maxBytes: MAX_MODEL_BYTES,
+    testId: 'run-model-file', onError: showError,
+    onFiles: (files) => void readModelFiles(files).then(
+      ({ source, key }) => {
         trained.value = '';
-        setModel({ source: { kind: 'file', fileName: file.name, bytes }, key: `file:${file.name}:${file.size}:${file.lastModified}`, label: file.name });
+        setModel({ source, key, label: describeFiles(files) });
       },
-      (err: unknown) => showError(`cannot read ${file.name}: ${errorMessage(err)}`)),
+      (err: unknown) => showError(errorMessage(err))),
   });
   const imageDrop = dropzone({
     label: 'Image file', hint: 'PNG, JPEG, WebP… Digits models expect a white digit on black',
@@ -176,7 +178,7 @@ export function mountRun(section: HTMLElement): void {
       h('div', { class: 'card' }, h('h3', {}, '1. Model'),
         modelDrop.element,
         h('div', { class: 'field', style: 'margin-top:10px' }, h('label', { for: trainedId }, 'Or a model trained on the Train tab'), trained),
-        h('div', { class: 'field', style: 'margin-top:10px' }, h('label', { for: normId }, 'Input scaling (ONNX models; checkpoints bring their own)'), normalization),
+        h('div', { class: 'field', style: 'margin-top:10px' }, h('label', { for: normId }, 'Input scaling (ONNX and TF.js models; checkpoints bring their own)'), normalization),
         h('div', { class: 'field', style: 'margin-top:10px' }, h('label', { for: backendId }, 'Backend'), backend),
         h('label', { class: 'checkbox', for: tfjsId, style: 'margin-top:10px' }, tfjs, 'Also run in TF.js (wasm) for comparison'),
         modelNote),

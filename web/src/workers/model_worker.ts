@@ -1,6 +1,7 @@
 /**
- * The model worker: loads models (zoo, ONNX, checkpoints), profiles them for the Model explorer and runs them on an
- * image for the Run tab, off the page's main thread so the page stays responsive while a large model builds or runs.
+ * The model worker: loads models (zoo, ONNX, checkpoints, TF.js), profiles them for the Model explorer and runs them
+ * on an image for the Run tab, off the page's main thread so the page stays responsive while a large model builds or
+ * runs.
  * Requests are handled one at a time, in order.
  */
 import { useBackend } from '../lib/backend.js';

@@ -20,7 +20,7 @@ export interface RunRequest {
   source: ModelSource;
   key: string;
   image: RgbaPixels;
-  /** For models whose file does not store one (ONNX); checkpoints use their own. */
+  /** For models whose file does not store one (ONNX, TF.js); checkpoints use their own. */
   normalize: Normalization;
   backend: BackendChoice;
   /** Also run the model converted to TF.js on its wasm backend. */
