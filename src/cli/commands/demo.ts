@@ -48,6 +48,10 @@ interface Result {
 
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 
+// Sized to finish in about a minute on the native backend and in under five on wasm alone (2 cores).
+const DEFAULT_EPOCHS = 4;
+const DEFAULT_WIDTH = 24;
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'train a standard CNN and its separable twin on built-in digits and compare them',
@@ -57,16 +61,16 @@ export const demoCommand: Command = {
     'demo.svg (accuracy against multiply-adds, and the test-accuracy curves) plus each run\'s checkpoint, log and curves.',
   positionals: [],
   options: {
-    epochs: { type: 'string', valueName: 'N', description: 'epochs per model', defaultText: '3' },
-    width: { type: 'string', valueName: 'W', description: 'channels of the first conv (then 2W, 4W)', defaultText: '16' },
+    epochs: { type: 'string', valueName: 'N', description: 'epochs per model', defaultText: String(DEFAULT_EPOCHS) },
+    width: { type: 'string', valueName: 'W', description: 'channels of the first conv (then 2W, 4W)', defaultText: String(DEFAULT_WIDTH) },
     limit: { type: 'string', valueName: 'N', description: 'train on N of the 8,000 training digits (quicker)' },
     out: { type: 'string', short: 'o', valueName: 'DIR', description: 'output folder', defaultText: 'runs/demo' },
     json: { type: 'boolean', description: 'print the comparison as JSON' },
   },
   examples: ['demo', 'demo --epochs 5 --width 32'],
   async run(ctx) {
-    const epochs = parsePositiveInt(ctx.string('epochs') ?? '3', 'epochs');
-    const width = parsePositiveNumber(ctx.string('width') ?? '16', 'width');
+    const epochs = parsePositiveInt(ctx.string('epochs') ?? String(DEFAULT_EPOCHS), 'epochs');
+    const width = parsePositiveNumber(ctx.string('width') ?? String(DEFAULT_WIDTH), 'width');
     const limitText = ctx.string('limit');
     const out = ctx.string('out') ?? join('runs', 'demo');
     checkOutputDir(out);
