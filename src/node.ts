@@ -4,3 +4,4 @@ export * as data from './data/index.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
 export { loadTfjsModelFromFile } from './io/tfjs/file.js';
+export { initNativeBackend, setNativeThreads, nativeInfo } from './backend/native/index.js';

@@ -10,7 +10,9 @@
 
 #include "../common.h"
 
+#ifndef GEMM_MR /* the native addon's AVX-512 build uses 8 rows: 16 accumulators of its 32 registers */
 #define GEMM_MR 4
+#endif
 #define GEMM_NR (2 * VF_LANES)
 #define GEMM_KC 256
 #define GEMM_MC 128

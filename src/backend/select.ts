@@ -1,17 +1,33 @@
 /**
  * Automatic backend choice: the fastest backend that loads on this platform (native > wasm > js), or the one named
  * by the SEPCONV_BACKEND environment variable (Node) or by the caller. The js reference needs no loading, so a
- * program that never calls this runs on js.
+ * program that never calls this runs on js. Falling back from a native addon that is built but does not load prints
+ * a one-line notice.
  */
 import { ArgumentError, SepconvError } from '../errors.js';
+import { NativeUnavailableError } from './native/load.js';
 import { getBackend, setBackend } from './registry.js';
 import { initWasmBackend } from './wasm/index.js';
 
-/** In order of preference. */
+/** In order of preference. The native loader is imported on demand: browser bundles never load node:module. */
 const LOADERS: readonly [string, () => Promise<unknown>][] = [
+  ['native', async () => (await import('./native/index.js')).initNativeBackend()],
   ['wasm', () => initWasmBackend()],
   ['js', async () => undefined],
 ];
+
+let noticeGiven = false;
+
+/**
+ * One line on stderr, once per process, when Node falls back from a native addon that exists but does not load
+ * (stale or broken build). An addon that was never built is no news: the install printed so
+ * (scripts/native-fallback-notice.js), and `skipped` says it.
+ */
+function fallbackNotice(err: unknown, chosen: string): void {
+  if (noticeGiven || !(err instanceof NativeUnavailableError) || err.reason !== 'unloadable') return;
+  noticeGiven = true;
+  process.stderr.write(`sepconv: ${err.message.replace(/\s*\n\s*/g, ' ')}; using the ${chosen} backend\n`);
+}
 
 function requested(): string | undefined {
   const env = typeof process !== 'undefined' ? process.env?.SEPCONV_BACKEND : undefined;
@@ -39,13 +55,16 @@ export async function initBackend(name: string | undefined = requested()): Promi
     return { backend: getBackend(), skipped: [] };
   }
   const skipped: string[] = [];
+  let nativeFailure: unknown;
   for (const [n, load] of LOADERS) {
     try {
       await load();
       setBackend(n);
+      fallbackNotice(nativeFailure, n);
       return { backend: n, skipped };
     } catch (err) {
       if (!(err instanceof SepconvError)) throw err;
+      if (n === 'native') nativeFailure = err;
       skipped.push(`${n}: ${err.message}`);
     }
   }

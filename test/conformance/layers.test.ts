@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Tensor, ops } from '../../src/index.js';
+import { Tensor, getBackend, ops, setBackend } from '../../src/index.js';
+import { computeBackends } from '../helpers/backends.js';
 import { assertClose } from '../helpers/close.js';
 import {
   loadConformanceCase, nchwToNhwc, nhwcToNchw, type AttrValue, type ConformanceCase, type ConformanceNode,
@@ -136,14 +137,22 @@ const cases: [name: string, opType: string][] = [
   ['test_ZeroPad2d', 'Pad'],
 ];
 
-for (const [name, opType] of cases) {
-  test(`ONNX conformance ${name}`, () => {
-    const c = loadConformanceCase(name);
-    assert.equal(c.nodes[0]?.opType, opType, `${name}: unexpected node`);
-    assert.equal(c.outputs.length, 1);
-    const actual = run(c);
-    const expected = c.outputs[0];
-    assert.deepEqual(actual.dims, expected.dims, `${name}: output dims`);
-    assertClose(actual.data, expected.data, tolerance, name);
-  });
-}
+/** Every backend that computes values (js, wasm, native when built) must reproduce ONNX's numbers. */
+for (const backend of computeBackends)
+  for (const [name, opType] of cases) {
+    test(`ONNX conformance ${name} on ${backend}`, () => {
+      const c = loadConformanceCase(name);
+      assert.equal(c.nodes[0]?.opType, opType, `${name}: unexpected node`);
+      assert.equal(c.outputs.length, 1);
+      const previous = getBackend();
+      setBackend(backend);
+      try {
+        const actual = run(c);
+        const expected = c.outputs[0];
+        assert.deepEqual(actual.dims, expected.dims, `${name} on ${backend}: output dims`);
+        assertClose(actual.data, expected.data, tolerance, `${name} on ${backend}`);
+      } finally {
+        setBackend(previous);
+      }
+    });
+  }

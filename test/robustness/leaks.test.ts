@@ -51,7 +51,8 @@ function assertFlat(what: string, warm: Snapshot, end: Snapshot): void {
   assert.equal(end.tensors, warm.tensors, `${what}: live tensors`);
   // One call's activations and tape are a few kB to tens of kB: keeping them would add tens of MB over the run.
   assert.ok(end.heap - warm.heap < 8 * MB, `${what}: heap grew by ${mb(end.heap - warm.heap)}`);
-  assert.ok(end.arrayBuffers - warm.arrayBuffers < 4 * MB, `${what}: array buffers grew by ${mb(end.arrayBuffers - warm.arrayBuffers)}`);
+  // Backing stores are released by a sweeper after gc, so a few MB can still be pending when measured (seen: 4.3 MB).
+  assert.ok(end.arrayBuffers - warm.arrayBuffers < 8 * MB, `${what}: array buffers grew by ${mb(end.arrayBuffers - warm.arrayBuffers)}`);
   // Native memory: RSS less the JS heap's reserved size, which V8 grows and shrinks by tens of MB on its own (its
   // young generation). What remains still moves by up to ~20 MB as malloc keeps freed pages; keeping every
   // intermediate tensor would add ~20 kB per call, hundreds of MB over the run.

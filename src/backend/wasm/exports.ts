@@ -30,6 +30,16 @@ export interface SepconvWasmExports {
   sepconv_max_pool2d_backward(dy: number, argmax: number, dx: number, g: number): void;
   sepconv_avg_pool2d(x: number, y: number, g: number, countIncludePad: number): void;
   sepconv_avg_pool2d_backward(dy: number, dx: number, g: number, countIncludePad: number): void;
+
+  sepconv_channel_moments_workspace(channels: number): number;
+  sepconv_channel_moments(x: number, positions: number, channels: number, mean: number, variance: number,
+    workspace: number): void;
+  sepconv_batch_norm_forward_workspace(channels: number): number;
+  sepconv_batch_norm_forward(x: number, mean: number, invStd: number, gamma: number, beta: number, y: number,
+    positions: number, channels: number, workspace: number): void;
+  sepconv_batch_norm_backward_workspace(channels: number): number;
+  sepconv_batch_norm_backward(x: number, dy: number, mean: number, invStd: number, gamma: number, training: number,
+    dx: number, dGamma: number, dBeta: number, positions: number, channels: number, workspace: number): void;
 }
 
 /** Names checked at load time, so a stale or foreign .wasm fails with a clear message rather than mid-kernel. */
@@ -44,4 +54,7 @@ export const requiredExports: readonly (keyof SepconvWasmExports)[] = [
   'sepconv_depthwise_conv2d_backward_filter',
   'sepconv_unary', 'sepconv_unary_backward',
   'sepconv_max_pool2d', 'sepconv_max_pool2d_backward', 'sepconv_avg_pool2d', 'sepconv_avg_pool2d_backward',
+  'sepconv_channel_moments_workspace', 'sepconv_channel_moments',
+  'sepconv_batch_norm_forward_workspace', 'sepconv_batch_norm_forward',
+  'sepconv_batch_norm_backward_workspace', 'sepconv_batch_norm_backward',
 ];

@@ -1,36 +1,11 @@
 /**
  * The wasm backend's kernels in eager mode: each call copies its inputs into the module's memory, runs the C
- * kernel (csrc/) and copies the result out. Geometry structs are written as int32 fields in the order of
- * csrc/include/sepconv.h, which follows ConvGeometry / PoolGeometry.
+ * kernel (csrc/) and copies the result out. Geometry structs are written as int32 fields (../c_abi.ts).
  */
-import type { ConvGeometry, Kernels, PoolGeometry, UnaryKind } from '../kernels.js';
-
-/** Not in C yet: these fall back to the js reference. */
-type BatchNormKernel = 'channelMoments' | 'batchNormForward' | 'batchNormBackward';
+import { convFields, poolFields, unaryCodes } from '../c_abi.js';
+import type { ConvGeometry, Kernels, PoolGeometry } from '../kernels.js';
 import { WasmArena } from './arena.js';
 import type { SepconvWasmExports } from './exports.js';
-
-/** enum sepconv_unary_kind in csrc/include/sepconv.h. */
-const unaryCodes: Record<UnaryKind, number> = {
-  relu: 0,
-  relu6: 1,
-  hardSwish: 2,
-  swish: 3,
-  sigmoid: 4,
-  hardSigmoid: 5,
-  tanh: 6,
-  leakyRelu: 7,
-};
-
-function convFields(g: ConvGeometry): Int32Array {
-  return Int32Array.of(g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW,
-    g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight, g.groups);
-}
-
-function poolFields(g: PoolGeometry): Int32Array {
-  return Int32Array.of(g.batch, g.inH, g.inW, g.channels, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW,
-    g.padTop, g.padLeft, g.padBottom, g.padRight);
-}
 
 const convInSize = (g: ConvGeometry): number => g.batch * g.inH * g.inW * g.inC;
 const convOutSize = (g: ConvGeometry): number => g.batch * g.outH * g.outW * g.outC;
@@ -38,7 +13,7 @@ const poolInSize = (g: PoolGeometry): number => g.batch * g.inH * g.inW * g.chan
 const poolOutSize = (g: PoolGeometry): number => g.batch * g.outH * g.outW * g.channels;
 
 /** Builds the Kernels over one instantiated module; the arena is shared by all of them (calls never overlap). */
-export function createWasmKernels(wasm: SepconvWasmExports): Omit<Kernels, BatchNormKernel> & { readonly arena: WasmArena } {
+export function createWasmKernels(wasm: SepconvWasmExports): Kernels & { readonly arena: WasmArena } {
   const arena = new WasmArena(wasm.memory, wasm.__heap_base.value as number);
   // `>>> 0`: workspace sizes come back from C as i32, read unsigned.
   const floats = (count: number): number => arena.alloc((count >>> 0) * 4);
@@ -155,6 +130,36 @@ export function createWasmKernels(wasm: SepconvWasmExports): Omit<Kernels, Batch
       const dyp = arena.put(dy), dxp = floats(poolInSize(g));
       wasm.sepconv_avg_pool2d_backward(dyp, dxp, gp, countIncludePad ? 1 : 0);
       return arena.readF32(dxp, poolInSize(g));
+    },
+
+    channelMoments(x, channels) {
+      arena.reset();
+      const positions = x.length / channels;
+      const xp = arena.put(x), meanp = floats(channels), varp = floats(channels);
+      const ws = floats(wasm.sepconv_channel_moments_workspace(channels));
+      wasm.sepconv_channel_moments(xp, positions, channels, meanp, varp, ws);
+      return { mean: arena.readF32(meanp, channels), variance: arena.readF32(varp, channels) };
+    },
+
+    batchNormForward(x, mean, invStd, gamma, beta) {
+      arena.reset();
+      const channels = mean.length;
+      const xp = arena.put(x), meanp = arena.put(mean), sp = arena.put(invStd), gp = arena.put(gamma);
+      const bp = arena.put(beta), yp = floats(x.length);
+      const ws = floats(wasm.sepconv_batch_norm_forward_workspace(channels));
+      wasm.sepconv_batch_norm_forward(xp, meanp, sp, gp, bp, yp, x.length / channels, channels, ws);
+      return arena.readF32(yp, x.length);
+    },
+
+    batchNormBackward(x, dy, mean, invStd, gamma, training) {
+      arena.reset();
+      const channels = mean.length;
+      const xp = arena.put(x), dyp = arena.put(dy), meanp = arena.put(mean), sp = arena.put(invStd);
+      const gp = arena.put(gamma), dxp = floats(x.length), dgp = floats(channels), dbp = floats(channels);
+      const ws = floats(wasm.sepconv_batch_norm_backward_workspace(channels));
+      wasm.sepconv_batch_norm_backward(xp, dyp, meanp, sp, gp, training ? 1 : 0, dxp, dgp, dbp, x.length / channels,
+        channels, ws);
+      return { dx: arena.readF32(dxp, x.length), dGamma: arena.readF32(dgp, channels), dBeta: arena.readF32(dbp, channels) };
     },
   };
 }

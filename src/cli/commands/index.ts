@@ -3,6 +3,7 @@
  * --help` lists commands in this order.
  */
 import type { Command } from '../command.js';
+import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { costCommand } from './cost.js';
 import { demoCommand } from './demo.js';
@@ -24,5 +25,6 @@ export const commands: readonly Command[] = [
   inspectCommand,
   runModelCommand,
   exportCommand,
+  benchCommand,
   serveCommand,
 ];

@@ -1,0 +1,123 @@
+/**
+ * What the benchmarks share: realistic batch-norm statistics for randomly initialised models, seeded inputs,
+ * runners timed in interleaved rounds (so load changes hit every runner alike) with medians, the machine
+ * description and the JSON results file.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { getBackend, setBackend } from '../src/backend/registry.js';
+import { BatchNorm2d } from '../src/nn/batchnorm.js';
+import type { Module } from '../src/nn/module.js';
+import { median } from '../src/plan/benchmark.js';
+import { noGrad } from '../src/tensor/autograd.js';
+import { tidy } from '../src/tensor/memory.js';
+import { Random } from '../src/tensor/random.js';
+import { Tensor } from '../src/tensor/tensor.js';
+
+/** Seeded values uniform in [-1, 1). */
+export function randomData(n: number, seed: number): Float32Array {
+  const rng = new Random(seed);
+  return Float32Array.from({ length: n }, () => 2 * rng.uniform() - 1);
+}
+
+/**
+ * Sets every batch norm's running statistics to those of one training-mode pass over a random batch, as a trained
+ * network would have them. Fresh statistics (mean 0, variance 1) let activations of randomly initialised deep
+ * models shrink towards denormal floats, which time nothing realistic and make output comparisons meaningless.
+ */
+export function calibrateBatchNorms(model: Module, shape: number[], seed: number): void {
+  const norms = model.modules().filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  const saved = norms.map((m) => m.momentum);
+  const previous = getBackend();
+  try {
+    // momentum null with no batch seen yet: the running statistics become this batch's exactly.
+    for (const m of norms) {
+      (m as { momentum: number | null }).momentum = null;
+      m.numBatchesTracked.data[0] = 0;
+    }
+    setBackend('wasm');
+    model.train();
+    tidy(() => {
+      noGrad(() => model.call(new Tensor(randomData(shape.reduce((a, b) => a * b, 1), seed), shape)));
+    });
+  } finally {
+    norms.forEach((m, i) => ((m as { momentum: number | null }).momentum = saved[i]));
+    setBackend(previous);
+    model.eval();
+  }
+}
+
+/** Something timed: one forward pass (or training step) per `run`, which returns the milliseconds it took. */
+export interface Runner {
+  name: string;
+  threads: number;
+  run(): Promise<number>;
+  /** The last run's output (for agreement checks), or null when not comparable. */
+  output(): Promise<Float32Array | null>;
+  dispose(): Promise<void>;
+}
+
+export interface Measured {
+  name: string;
+  threads: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  runs: number;
+}
+
+/** Idle time after each run, so that what a runtime leaves behind (garbage collection, pool threads winding down) is over before the next one starts. */
+const SETTLE_MS = 5;
+
+/** `warmup` untimed rounds, then `runs` rounds; each round runs every runner once, in order. */
+export async function interleave(runners: readonly Runner[], warmup: number, runs: number): Promise<Measured[]> {
+  const times = runners.map((): number[] => []);
+  for (let round = 0; round < warmup + runs; round++)
+    for (const [i, r] of runners.entries()) {
+      const ms = await r.run();
+      if (round >= warmup) times[i].push(ms);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    }
+  return runners.map((r, i) => ({
+    name: r.name, threads: r.threads, medianMs: median(times[i]), minMs: Math.min(...times[i]), maxMs: Math.max(...times[i]), runs,
+  }));
+}
+
+/** Largest |a - b| over the largest |b|: how far an output strays from the reference, relative to its scale. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return a.length !== b.length ? Infinity : diff / Math.max(scale, 1e-30);
+}
+
+/** NHWC data as NCHW (for ONNX Runtime). */
+export function nhwcToNchw(x: Float32Array, [n, h, w, c]: readonly number[]): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < h * w; i++)
+      for (let ch = 0; ch < c; ch++) y[(b * c + ch) * h * w + i] = x[(b * h * w + i) * c + ch];
+  return y;
+}
+
+export function machine(): Record<string, unknown> {
+  return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg: loadavg().map((l) => +l.toFixed(2)) };
+}
+
+/** Writes bench/results/<name>.json (from build/bench/, two levels up) and says where. */
+export async function writeResults(name: string, result: unknown): Promise<void> {
+  const dir = new URL('../../bench/results/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  const file = new URL(`${name}.json`, dir);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${file.pathname}`);
+}
+
+/** `--flag value` from argv, or the default. */
+export function argValue(flag: string, fallback: string): string {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}

@@ -1,0 +1,132 @@
+/**
+ * Whole-model inference benchmark: MobileNetV1, V2, V3-Small and EfficientNet-B0 at 224x224, batch 1 and 8, 1 and 2
+ * threads. sepconv's compiled plan (wasm; native when a native plan executor is registered) against TF.js (cpu and
+ * wasm backends), ONNX Runtime Node (CPU) and ONNX Runtime Web (wasm) on the same weights: the ONNX runtimes get the
+ * model exported with exportOnnx, TF.js runs the plan's own steps (batch norm folded, as its converter would) with
+ * tf ops. Weights are random with calibrated batch-norm statistics; every output is checked against sepconv's.
+ * All runners of one model and batch are interleaved, round by round; each cell is the median of the timed rounds.
+ *
+ * Run: npx tsc -p . && node build/bench/models.js [--models a,b] [--batches 1,8] [--threads 1,2] [--runs 10]
+ *      [--warmup 3] [--tfjs-cpu-batches 1]   (prints tables, writes bench/results/models.json)
+ */
+import { initWasmBackend } from '../src/backend/wasm/index.js';
+import { exportOnnx } from '../src/io/onnx/export.js';
+import { buildModel } from '../src/models/index.js';
+import { compile } from '../src/plan/compile.js';
+import { planBackends } from '../src/plan/executor.js';
+import { fuse } from '../src/plan/fusions.js';
+import { traceGraph } from '../src/plan/trace_graph.js';
+import { Random } from '../src/tensor/random.js';
+import {
+  argValue, calibrateBatchNorms, interleave, machine, nhwcToNchw, randomData, relativeError, writeResults, type Measured, type Runner,
+} from './common.js';
+import { ortNodeRunner, planRunner, workerRunner } from './runners.js';
+import { portable } from './tfjs_steps.js';
+
+const list = (flag: string, fallback: string): string[] => argValue(flag, fallback).split(',').filter((s) => s !== '');
+const MODELS = list('--models', 'mobilenet_v1,mobilenet_v2,mobilenet_v3_small,efficientnet_b0');
+const BATCHES = list('--batches', '1,8').map(Number);
+const THREADS = list('--threads', '1,2').map(Number);
+const RUNS = Number(argValue('--runs', '10'));
+const WARMUP = Number(argValue('--warmup', '3'));
+/** TF.js' cpu backend takes seconds per image: by default only at batch 1. */
+const TFJS_CPU_BATCHES = list('--tfjs-cpu-batches', '1').map(Number);
+const SIZE = 224;
+
+interface Row extends Measured {
+  model: string;
+  batch: number;
+  /** Largest output difference from sepconv wasm (1 thread), relative to the output's scale. */
+  relativeError: number | null;
+}
+
+async function runnersFor(name: string, batch: number): Promise<{ runners: Runner[]; reference: Runner }> {
+  const model = buildModel(name, { rng: new Random(1) });
+  calibrateBatchNorms(model, [2, SIZE, SIZE, 3], 2);
+  const shape = [batch, SIZE, SIZE, 3];
+  const x = randomData(shape.reduce((a, b) => a * b, 1), 3);
+  const dims = [batch, 3, SIZE, SIZE];
+  const xNchw = nhwcToNchw(x, shape);
+  const onnx = exportOnnx(model, shape);
+  const { graph } = traceGraph(model, shape);
+  fuse(graph, () => true);
+  const steps = portable(graph);
+  const runners: Runner[] = [];
+  for (const threads of THREADS) {
+    runners.push(planRunner('sepconv wasm', await compile(model, shape, { backend: 'wasm', threads }), x));
+    if (planBackends().includes('native')) runners.push(planRunner('sepconv native', await compile(model, shape, { backend: 'native', threads }), x));
+    runners.push(await ortNodeRunner(onnx, xNchw, dims, threads));
+    runners.push(await workerRunner('onnxruntime-web', { kind: 'ort-web', threads, model: onnx, input: xNchw, dims }));
+  }
+  // TF.js runs its kernels on one thread in Node (its wasm backend has no threads here).
+  runners.push(await workerRunner('tfjs wasm', { kind: 'tfjs-wasm', threads: 1, graph: steps, input: x }));
+  if (TFJS_CPU_BATCHES.includes(batch)) runners.push(await workerRunner('tfjs cpu', { kind: 'tfjs-cpu', threads: 1, graph: steps, input: x }));
+  return { runners, reference: runners[0] };
+}
+
+function printTable(rows: Row[]): void {
+  console.table(rows.map((r) => {
+    const base = rows.find((b) => b.model === r.model && b.batch === r.batch && b.threads === r.threads && b.name === 'sepconv wasm')
+      ?? rows.find((b) => b.model === r.model && b.batch === r.batch && b.name === 'sepconv wasm' && b.threads === 1)!;
+    return {
+      model: r.model, batch: r.batch, threads: r.threads, runtime: r.name, 'median ms': r.medianMs.toFixed(2),
+      'min ms': r.minMs.toFixed(2), 'max ms': r.maxMs.toFixed(2), 'x sepconv wasm': (r.medianMs / base.medianMs).toFixed(2),
+      'rel. error': r.relativeError === null ? '' : r.relativeError.toExponential(1),
+    };
+  }));
+}
+
+/** The issue's wasm targets per model, batch and thread count: ORT Web / sepconv and TF.js wasm / sepconv. */
+function targets(rows: Row[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const r of rows.filter((q) => q.name === 'sepconv wasm')) {
+    const same = (name: string, threads = r.threads) => rows.find((q) => q.model === r.model && q.batch === r.batch && q.threads === threads && q.name === name);
+    const ortWeb = same('onnxruntime-web');
+    const ortNode = same('onnxruntime-node');
+    const tfWasm = same('tfjs wasm', 1);
+    const native = same('sepconv native');
+    out.push({
+      model: r.model, batch: r.batch, threads: r.threads, 'sepconv wasm ms': +r.medianMs.toFixed(2),
+      'wasm / ORT web (target <= 0.67)': ortWeb === undefined ? null : +(r.medianMs / ortWeb.medianMs).toFixed(2),
+      'TF.js wasm (1 thread) / wasm (target >= 3)': tfWasm === undefined ? null : +(tfWasm.medianMs / r.medianMs).toFixed(2),
+      'native / ORT node (target <= 1)': native === undefined || ortNode === undefined ? null : +(native.medianMs / ortNode.medianMs).toFixed(2),
+    });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  await initWasmBackend();
+  const rows: Row[] = [];
+  for (const name of MODELS)
+    for (const batch of BATCHES) {
+      console.log(`${name}, batch ${batch}: ${WARMUP} warm-up + ${RUNS} timed rounds ...`);
+      const { runners, reference } = await runnersFor(name, batch);
+      try {
+        const measured = await interleave(runners, WARMUP, RUNS);
+        const ref = (await reference.output())!;
+        for (const [i, m] of measured.entries()) {
+          const out = await runners[i].output();
+          rows.push({ ...m, model: name, batch, relativeError: out === null ? null : relativeError(out, ref) });
+        }
+      } finally {
+        for (const r of runners) await r.dispose();
+      }
+      printTable(rows.filter((r) => r.model === name && r.batch === batch));
+    }
+  const summary = targets(rows);
+  console.table(summary);
+  await writeResults('models', {
+    benchmark: 'models', date: new Date().toISOString(), machine: machine(), input: `${SIZE}x${SIZE}x3`, warmup: WARMUP, runs: RUNS,
+    statistic: 'median of interleaved rounds',
+    notes: [
+      'Random weights, batch-norm statistics calibrated on one random batch; the same weights in every runtime.',
+      'ONNX Runtime gets exportOnnx(model) (graph optimisations on); TF.js runs the plan steps (BN folded) with fused tf ops.',
+      'TF.js in Node runs on one thread (no worker threads for its wasm backend); its rows are at threads = 1.',
+      'rel. error: largest |output - sepconv wasm output| / largest |sepconv wasm output|.',
+    ],
+    rows, targets: summary,
+  });
+}
+
+await main();

@@ -1,0 +1,60 @@
+/*
+ * The GEMM micro-kernel of f32-gemm/gemm_4x2v_ukernel.h (GEMM_MR x 2 vectors, same accumulation order) reading A
+ * where it lies instead of from a packed panel: element (r, p) of the tile is a[r * row_stride + p * step], so a
+ * row-major A (row_stride = lda, step = 1) and a transposed one (row_stride = 1, step = lda) both work. Skipping
+ * the A pack saves a pass over A, which costs as much as a third of the product when k is small (pointwise convs).
+ * Rows past `rows` reread the last row and their results are dropped.
+ */
+#ifndef SEPCONV_NATIVE_GEMM_DIRECT_UKERNEL_H
+#define SEPCONV_NATIVE_GEMM_DIRECT_UKERNEL_H
+
+#include "../f32-gemm/gemm.h"
+
+static inline __attribute__((always_inline)) void gemm_ukernel_direct(
+    size_t kc, const float* a, size_t row_stride, size_t step, const float* restrict bp, float* restrict c,
+    size_t ldc, int rows, int cols, const float* restrict bias, int accumulate) {
+  size_t offset[GEMM_MR];
+  for (int r = 0; r < GEMM_MR; r++) offset[r] = (size_t)(r < rows ? r : rows - 1) * row_stride;
+  vf acc0[GEMM_MR], acc1[GEMM_MR];
+  for (int r = 0; r < GEMM_MR; r++) acc0[r] = acc1[r] = vf_zero();
+  for (size_t p = 0; p < kc; p++, a += step, bp += GEMM_NR) {
+    const vf b0 = vf_load(bp);
+    const vf b1 = vf_load(bp + VF_LANES);
+    for (int r = 0; r < GEMM_MR; r++) {
+      const vf av = vf_load_splat(a + offset[r]);
+      acc0[r] = vf_muladd(av, b0, acc0[r]);
+      acc1[r] = vf_muladd(av, b1, acc1[r]);
+    }
+  }
+  if (rows == GEMM_MR && cols == GEMM_NR) {
+    vf base0 = vf_zero(), base1 = vf_zero();
+    if (!accumulate && bias != NULL) {
+      base0 = vf_load(bias);
+      base1 = vf_load(bias + VF_LANES);
+    }
+    for (int r = 0; r < GEMM_MR; r++) {
+      float* cr = c + (size_t)r * ldc;
+      if (accumulate) {
+        base0 = vf_load(cr);
+        base1 = vf_load(cr + VF_LANES);
+      }
+      vf_store(cr, vf_add(acc0[r], base0));
+      vf_store(cr + VF_LANES, vf_add(acc1[r], base1));
+    }
+    return;
+  }
+  float tile[GEMM_MR * GEMM_NR];
+  for (int r = 0; r < GEMM_MR; r++) {
+    vf_store(tile + r * GEMM_NR, acc0[r]);
+    vf_store(tile + r * GEMM_NR + VF_LANES, acc1[r]);
+  }
+  for (int r = 0; r < rows; r++) {
+    float* cr = c + (size_t)r * ldc;
+    for (int j = 0; j < cols; j++) {
+      const float base = accumulate ? cr[j] : bias != NULL ? bias[j] : 0.0f;
+      cr[j] = tile[r * GEMM_NR + j] + base;
+    }
+  }
+}
+
+#endif
