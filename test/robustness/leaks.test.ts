@@ -8,14 +8,16 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DataLoader, ImageDataset } from '../../src/data/index.js';
-import { Adam, ModelEMA, Random, fit, getBackend, initWasmBackend, listBackends, memory, nn, noGrad, setBackend, tidy } from '../../src/index.js';
+import { Adam, ModelEMA, Random, fit, getBackend, initWasmBackend, memory, nn, noGrad, setBackend, tidy } from '../../src/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { computeBackends } from '../helpers/backends.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const wasmBackend = await initWasmBackend();
-const backends = listBackends().filter((b) => b !== 'meta');
+// Every compute backend: js, wasm, and native when its addon is built.
+const backends = computeBackends;
 
 /** The wasm backend's memory size, when the active backend exposes its arena. */
 function wasmBytes(): number | undefined {

@@ -117,8 +117,10 @@ export const demoCommand: Command = {
         ['training time', formatDuration(std.trainSeconds), formatDuration(sep.trainSeconds), ratio(std.trainSeconds, sep.trainSeconds)],
       ];
       ctx.io.stdout.write('\n' + renderTable(columns, rows, { color: ctx.color }) + '\n');
+      const points = 100 * (sep.accuracy - std.accuracy);
       ctx.io.stdout.write(`\nThe separable twin has ${ratio(std.params, sep.params)} fewer parameters and ${ratio(std.macs, sep.macs)} fewer ` +
-        `multiply-adds; its test accuracy is ${(100 * (sep.accuracy - std.accuracy)).toFixed(2)} points from the standard CNN's.\n`);
+        `multiply-adds; its test accuracy is ${Math.abs(points).toFixed(2)} points ${points < 0 ? 'lower' : 'higher'} ` +
+        `(${pct(sep.accuracy)} against ${pct(std.accuracy)}).\n`);
     }
     const svgPath = join(out, 'demo.svg');
     writeTextFile(svgPath, demoChart(results), 'demo chart');
