@@ -138,9 +138,12 @@ function demoChart(results: readonly Result[]): string {
     title: 'Test accuracy per epoch', xLabel: 'epoch', yLabel: 'test accuracy (%)',
     series: results.map((r, i) => ({ name: r.name, points: r.history.map((h) => [h.epoch, 100 * h.test] as const), color: colors[i] })),
   });
-  const costs = barChart({
-    title: 'Cost per image', categories: ['parameters', 'multiply-adds'], orientation: 'horizontal', showValues: true,
-    series: results.map((r, i) => ({ name: r.name, values: [r.params, r.macs], color: colors[i] })),
+  // One chart per measure: on a shared axis the parameter bars would vanish next to the multiply-adds.
+  const cost = (title: string, value: (r: Result) => number): string => barChart({
+    title, categories: results.map((r) => r.name), orientation: 'horizontal', showValues: true, legend: false, height: 200,
+    // One series per model, each filling only its own bar, so each model keeps its colour.
+    stacked: true, series: results.map((r, i) => ({ name: r.name, values: results.map((_, j) => (i === j ? value(r) : 0)), color: colors[i] })),
   });
+  const costs = combineCharts([cost('Parameters', (r) => r.params), cost('Multiply-adds per image', (r) => r.macs)], { direction: 'column' });
   return combineCharts([accuracy, curves, costs], { title: 'sepconv demo: a standard CNN and its separable twin on MNIST digits' });
 }
