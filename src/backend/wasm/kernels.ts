@@ -19,6 +19,25 @@ export function createWasmKernels(wasm: SepconvWasmExports): Kernels & { readonl
   const floats = (count: number): number => arena.alloc((count >>> 0) * 4);
   const optional = (data: Float32Array | null): number => (data === null ? 0 : arena.put(data));
 
+  // Standard and depthwise convolutions share their calling convention; only the C entry points differ.
+  type Workspace = (g: number) => number;
+  const convForward = (run: (x: number, w: number, bias: number, y: number, g: number, ws: number) => void, workspace: Workspace) =>
+    (x: Float32Array, w: Float32Array, bias: Float32Array | null, g: ConvGeometry): Float32Array => {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const xp = arena.put(x), wp = arena.put(w), biasp = optional(bias), yp = floats(convOutSize(g));
+      run(xp, wp, biasp, yp, gp, floats(workspace(gp)));
+      return arena.readF32(yp, convOutSize(g));
+    };
+  const convBackwardInput = (run: (dy: number, w: number, dx: number, g: number, ws: number) => void, workspace: Workspace) =>
+    (dy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array => {
+      arena.reset();
+      const gp = arena.put(convFields(g));
+      const dyp = arena.put(dy), wp = arena.put(w), dxp = floats(convInSize(g));
+      run(dyp, wp, dxp, gp, floats(workspace(gp)));
+      return arena.readF32(dxp, convInSize(g));
+    };
+
   return {
     arena,
 
@@ -30,23 +49,8 @@ export function createWasmKernels(wasm: SepconvWasmExports): Kernels & { readonl
       return arena.readF32(cp, m * n);
     },
 
-    conv2d(x, w, bias, g) {
-      arena.reset();
-      const gp = arena.put(convFields(g));
-      const xp = arena.put(x), wp = arena.put(w), biasp = optional(bias), yp = floats(convOutSize(g));
-      const ws = floats(wasm.sepconv_conv2d_workspace(gp));
-      wasm.sepconv_conv2d(xp, wp, biasp, yp, gp, ws);
-      return arena.readF32(yp, convOutSize(g));
-    },
-
-    conv2dBackwardInput(dy, w, g) {
-      arena.reset();
-      const gp = arena.put(convFields(g));
-      const dyp = arena.put(dy), wp = arena.put(w), dxp = floats(convInSize(g));
-      const ws = floats(wasm.sepconv_conv2d_backward_input_workspace(gp));
-      wasm.sepconv_conv2d_backward_input(dyp, wp, dxp, gp, ws);
-      return arena.readF32(dxp, convInSize(g));
-    },
+    conv2d: convForward(wasm.sepconv_conv2d, wasm.sepconv_conv2d_workspace),
+    conv2dBackwardInput: convBackwardInput(wasm.sepconv_conv2d_backward_input, wasm.sepconv_conv2d_backward_input_workspace),
 
     conv2dBackwardFilter(x, dy, g) {
       arena.reset();
@@ -58,23 +62,9 @@ export function createWasmKernels(wasm: SepconvWasmExports): Kernels & { readonl
       return arena.readF32(dwp, size);
     },
 
-    depthwiseConv2d(x, w, bias, g) {
-      arena.reset();
-      const gp = arena.put(convFields(g));
-      const xp = arena.put(x), wp = arena.put(w), biasp = optional(bias), yp = floats(convOutSize(g));
-      const ws = floats(wasm.sepconv_depthwise_conv2d_workspace(gp));
-      wasm.sepconv_depthwise_conv2d(xp, wp, biasp, yp, gp, ws);
-      return arena.readF32(yp, convOutSize(g));
-    },
-
-    depthwiseConv2dBackwardInput(dy, w, g) {
-      arena.reset();
-      const gp = arena.put(convFields(g));
-      const dyp = arena.put(dy), wp = arena.put(w), dxp = floats(convInSize(g));
-      const ws = floats(wasm.sepconv_depthwise_conv2d_backward_input_workspace(gp));
-      wasm.sepconv_depthwise_conv2d_backward_input(dyp, wp, dxp, gp, ws);
-      return arena.readF32(dxp, convInSize(g));
-    },
+    depthwiseConv2d: convForward(wasm.sepconv_depthwise_conv2d, wasm.sepconv_depthwise_conv2d_workspace),
+    depthwiseConv2dBackwardInput: convBackwardInput(wasm.sepconv_depthwise_conv2d_backward_input,
+      wasm.sepconv_depthwise_conv2d_backward_input_workspace),
 
     depthwiseConv2dBackwardFilter(x, dy, g) {
       arena.reset();
