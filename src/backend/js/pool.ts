@@ -4,11 +4,35 @@
  * the number of real cells, or by kH*kW when countIncludePad (the window always lies inside the padded input).
  * The ops guarantee every window holds at least one real cell (each pad is smaller than the kernel).
  */
-import type { Kernels } from '../kernels.js';
+import type { Kernels, PoolGeometry } from '../kernels.js';
 
 /** The input rows (or columns) a window starting at `start` covers, clipped to [0, size). */
 function clip(start: number, k: number, size: number): [number, number] {
   return [Math.max(start, 0), Math.min(start + k, size)];
+}
+
+/**
+ * Calls `visit` for every output of an average pool (index `o`, NHWC order) with the flat input indices its window
+ * covers (padding excluded) and the divisor; forward and backward walk the same windows.
+ */
+function forEachAvgWindow(g: PoolGeometry, countIncludePad: boolean, visit: (o: number, cells: number[], divisor: number) => void): void {
+  const { batch, inH, inW, channels: c, outH, outW } = g;
+  const cells: number[] = [];
+  let o = 0;
+  for (let n = 0; n < batch; n++)
+    for (let oh = 0; oh < outH; oh++) {
+      const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
+      for (let ow = 0; ow < outW; ow++) {
+        const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
+        const divisor = countIncludePad ? g.kH * g.kW : (h1 - h0) * (w1 - w0);
+        for (let ch = 0; ch < c; ch++, o++) {
+          cells.length = 0;
+          for (let h = h0; h < h1; h++)
+            for (let w = w0; w < w1; w++) cells.push(((n * inH + h) * inW + w) * c + ch);
+          visit(o, cells, divisor);
+        }
+      }
+    }
 }
 
 export const poolKernels: Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> = {
@@ -54,43 +78,21 @@ export const poolKernels: Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avg
   },
 
   avgPool2d(x, g, countIncludePad) {
-    const { batch, inH, inW, channels: c, outH, outW } = g;
-    const y = new Float32Array(batch * outH * outW * c);
-    let o = 0;
-    for (let n = 0; n < batch; n++)
-      for (let oh = 0; oh < outH; oh++) {
-        const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
-        for (let ow = 0; ow < outW; ow++) {
-          const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
-          const divisor = countIncludePad ? g.kH * g.kW : (h1 - h0) * (w1 - w0);
-          for (let ch = 0; ch < c; ch++, o++) {
-            let s = 0;
-            for (let h = h0; h < h1; h++)
-              for (let w = w0; w < w1; w++) s += x[((n * inH + h) * inW + w) * c + ch];
-            y[o] = s / divisor;
-          }
-        }
-      }
+    const y = new Float32Array(g.batch * g.outH * g.outW * g.channels);
+    forEachAvgWindow(g, countIncludePad, (o, cells, divisor) => {
+      let sum = 0;
+      for (const i of cells) sum += x[i];
+      y[o] = sum / divisor;
+    });
     return y;
   },
 
   avgPool2dBackward(dy, g, countIncludePad) {
-    const { batch, inH, inW, channels: c, outH, outW } = g;
-    const dx = new Float32Array(batch * inH * inW * c);
-    let o = 0;
-    for (let n = 0; n < batch; n++)
-      for (let oh = 0; oh < outH; oh++) {
-        const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
-        for (let ow = 0; ow < outW; ow++) {
-          const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
-          const divisor = countIncludePad ? g.kH * g.kW : (h1 - h0) * (w1 - w0);
-          for (let ch = 0; ch < c; ch++, o++) {
-            const share = dy[o] / divisor;
-            for (let h = h0; h < h1; h++)
-              for (let w = w0; w < w1; w++) dx[((n * inH + h) * inW + w) * c + ch] += share;
-          }
-        }
-      }
+    const dx = new Float32Array(g.batch * g.inH * g.inW * g.channels);
+    forEachAvgWindow(g, countIncludePad, (o, cells, divisor) => {
+      const share = dy[o] / divisor;
+      for (const i of cells) dx[i] += share;
+    });
     return dx;
   },
 };
