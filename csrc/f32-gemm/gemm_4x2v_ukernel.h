@@ -9,25 +9,13 @@
 #include "gemm.h"
 
 /*
- * Writes rows x cols of the tile at c (row stride ldc): c = acc + bias (bias NULL: + 0), or c += acc when
- * `accumulate`. Full tiles store vectors directly; edge tiles go through a small buffer.
+ * Writes rows x cols of the tile held in acc0/acc1 (one vector pair per row) at c (row stride ldc): c = acc + bias
+ * (bias NULL: + 0), or c += acc when `accumulate`. Full tiles store vectors directly; edge tiles go through a small
+ * buffer. Shared by every micro-kernel that computes a GEMM_MR x 2-vector tile.
  */
-static inline __attribute__((always_inline)) void f32_gemm_ukernel_4x2v(
-    size_t kc, const float* restrict ap, const float* restrict bp, float* restrict c, size_t ldc, int rows,
-    int cols, const float* restrict bias, int accumulate) {
-  vf acc0[GEMM_MR], acc1[GEMM_MR];
-  for (int r = 0; r < GEMM_MR; r++) acc0[r] = acc1[r] = vf_zero();
-  for (size_t p = 0; p < kc; p++) {
-    const vf b0 = vf_load(bp);
-    const vf b1 = vf_load(bp + VF_LANES);
-    for (int r = 0; r < GEMM_MR; r++) {
-      const vf av = vf_load_splat(ap + r);
-      acc0[r] = vf_muladd(av, b0, acc0[r]);
-      acc1[r] = vf_muladd(av, b1, acc1[r]);
-    }
-    ap += GEMM_MR;
-    bp += GEMM_NR;
-  }
+static inline __attribute__((always_inline)) void f32_gemm_store_tile(
+    const vf* acc0, const vf* acc1, float* restrict c, size_t ldc, int rows, int cols, const float* restrict bias,
+    int accumulate) {
   if (rows == GEMM_MR && cols == GEMM_NR) {
     vf base0 = vf_zero(), base1 = vf_zero();
     if (!accumulate && bias != NULL) {
@@ -57,6 +45,26 @@ static inline __attribute__((always_inline)) void f32_gemm_ukernel_4x2v(
       cr[j] = tile[r * GEMM_NR + j] + base;
     }
   }
+}
+
+/* C tile (see f32_gemm_store_tile) = packed A panel x packed B panel. */
+static inline __attribute__((always_inline)) void f32_gemm_ukernel_4x2v(
+    size_t kc, const float* restrict ap, const float* restrict bp, float* restrict c, size_t ldc, int rows,
+    int cols, const float* restrict bias, int accumulate) {
+  vf acc0[GEMM_MR], acc1[GEMM_MR];
+  for (int r = 0; r < GEMM_MR; r++) acc0[r] = acc1[r] = vf_zero();
+  for (size_t p = 0; p < kc; p++) {
+    const vf b0 = vf_load(bp);
+    const vf b1 = vf_load(bp + VF_LANES);
+    for (int r = 0; r < GEMM_MR; r++) {
+      const vf av = vf_load_splat(ap + r);
+      acc0[r] = vf_muladd(av, b0, acc0[r]);
+      acc1[r] = vf_muladd(av, b1, acc1[r]);
+    }
+    ap += GEMM_MR;
+    bp += GEMM_NR;
+  }
+  f32_gemm_store_tile(acc0, acc1, c, ldc, rows, cols, bias, accumulate);
 }
 
 #endif

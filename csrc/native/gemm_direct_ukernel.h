@@ -8,7 +8,7 @@
 #ifndef SEPCONV_NATIVE_GEMM_DIRECT_UKERNEL_H
 #define SEPCONV_NATIVE_GEMM_DIRECT_UKERNEL_H
 
-#include "../f32-gemm/gemm.h"
+#include "../f32-gemm/gemm_4x2v_ukernel.h"
 
 static inline __attribute__((always_inline)) void gemm_ukernel_direct(
     size_t kc, const float* a, size_t row_stride, size_t step, const float* restrict bp, float* restrict c,
@@ -26,35 +26,7 @@ static inline __attribute__((always_inline)) void gemm_ukernel_direct(
       acc1[r] = vf_muladd(av, b1, acc1[r]);
     }
   }
-  if (rows == GEMM_MR && cols == GEMM_NR) {
-    vf base0 = vf_zero(), base1 = vf_zero();
-    if (!accumulate && bias != NULL) {
-      base0 = vf_load(bias);
-      base1 = vf_load(bias + VF_LANES);
-    }
-    for (int r = 0; r < GEMM_MR; r++) {
-      float* cr = c + (size_t)r * ldc;
-      if (accumulate) {
-        base0 = vf_load(cr);
-        base1 = vf_load(cr + VF_LANES);
-      }
-      vf_store(cr, vf_add(acc0[r], base0));
-      vf_store(cr + VF_LANES, vf_add(acc1[r], base1));
-    }
-    return;
-  }
-  float tile[GEMM_MR * GEMM_NR];
-  for (int r = 0; r < GEMM_MR; r++) {
-    vf_store(tile + r * GEMM_NR, acc0[r]);
-    vf_store(tile + r * GEMM_NR + VF_LANES, acc1[r]);
-  }
-  for (int r = 0; r < rows; r++) {
-    float* cr = c + (size_t)r * ldc;
-    for (int j = 0; j < cols; j++) {
-      const float base = accumulate ? cr[j] : bias != NULL ? bias[j] : 0.0f;
-      cr[j] = tile[r * GEMM_NR + j] + base;
-    }
-  }
+  f32_gemm_store_tile(acc0, acc1, c, ldc, rows, cols, bias, accumulate);
 }
 
 #endif
