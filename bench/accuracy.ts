@@ -3,12 +3,13 @@
  * 60,000/10,000 split, a standard CNN and its separable twin (`separabilize`: every standard 3x3 conv becomes
  * depthwise 3x3 + BN + ReLU + pointwise 1x1) trained with the same data order, seed and schedule, and a
  * MobileNetV2-style net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes
- * bench/results/accuracy.json with every figure, seed and setting.
+ * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
+ * results already there, so the models can be trained in separate processes and the table covers all of them.
  *
  * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/backend/select.js';
 import { channelStats, makeOptimizer, makeSchedule, type RunConfig } from '../src/train/run_config.js';
@@ -101,21 +102,46 @@ async function main(): Promise<void> {
       curve: history.map((h) => h.test!.top1), config,
     });
   }
-  const std = results.find((r) => r.name === 'standard');
+  const merged = await mergeResults(results, backend);
+  const std = merged.find((r) => r.name === 'standard');
   process.stdout.write(renderTable([
     { header: 'model', value: (r: Result) => r.name },
     { header: 'params', value: (r) => r.params },
     { header: 'MACs', value: (r) => r.macs },
     { header: 'MACs vs standard', value: (r) => (std === undefined ? '' : `${(std.macs / r.macs).toFixed(2)}x fewer`), align: 'right' },
+    { header: 'epochs', value: (r) => r.config.epochs, align: 'right' },
     { header: 'test top-1', value: (r) => `${(100 * r.top1).toFixed(2)}%`, align: 'right' },
     { header: 'vs standard', value: (r) => (std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`), align: 'right' },
     { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
-  ], results) + '\n');
+  ], merged) + '\n');
+}
+
+interface RunRecord extends Result {
+  date: string;
+  backend: string;
+  threads: string;
+  command: string;
+}
+
+/** Writes this run's results into bench/results/accuracy.json, replacing earlier runs of the same models. */
+async function mergeResults(results: Result[], backend: string): Promise<RunRecord[]> {
+  const file = 'bench/results/accuracy.json';
+  let earlier: RunRecord[] = [];
+  try {
+    earlier = (JSON.parse(await readFile(file, 'utf8')) as { results: RunRecord[] }).results;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const stamp = {
+    date: new Date().toISOString(), backend, threads: process.env.SEPCONV_THREADS ?? 'all cores',
+    command: `node build/bench/accuracy.js ${process.argv.slice(2).join(' ')}`.trim(),
+  };
+  const merged = [...earlier.filter((r) => !results.some((n) => n.name === r.name)), ...results.map((r) => ({ ...r, ...stamp }))];
+  const order = ENTRIES.map((e) => e.name);
+  merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/accuracy.json', JSON.stringify({
-    benchmark: 'accuracy', date: new Date().toISOString(), backend, data: args.data, epochs, seed,
-    command: `node build/bench/accuracy.js ${process.argv.slice(2).join(' ')}`.trim(), results,
-  }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ benchmark: 'accuracy', data: args.data, results: merged }, null, 2) + '\n');
+  return merged;
 }
 
 await main();
