@@ -17,6 +17,7 @@ import {
   channelStats, makeOptimizer, makeSchedule, modelFromCheckpointBytes, modelFromConfig, type RunConfig, type TrainedModel,
 } from '../train/run_config.js';
 import { fit, type EpochInfo, type FitResult } from '../train/trainer.js';
+import { UsageError, type CommandContext, type OptionSpec } from './command.js';
 import { CommandError } from './output.js';
 import { ProgressBar, formatDuration, type ProgressStream } from './progress.js';
 import { lineChart, combineCharts } from './svg.js';
@@ -56,6 +57,19 @@ export function prepareRun(config: RunConfig): PreparedRun {
   });
   const test = new DataLoader(split.test, { batchSize: Math.max(config.batch, 256), shuffle: false, normalize });
   return { config: full, model, train, test, numClasses: trainSet.numClasses, classNames: trainSet.classNames, imageShape: [h, w, c] };
+}
+
+/** The options every command that reads a trained checkpoint takes. */
+export const CHECKPOINT_OPTIONS = {
+  checkpoint: { type: 'string', short: 'c', valueName: 'FILE', description: 'checkpoint.safetensors written by sepconv train' },
+  json: { type: 'boolean', description: 'print the result as JSON' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The model behind the required --checkpoint option, with its path and run configuration. */
+export async function checkpointArgument(ctx: CommandContext): Promise<TrainedModel & { path: string }> {
+  const path = ctx.string('checkpoint');
+  if (path === undefined) throw new UsageError('--checkpoint is required');
+  return { path, ...(await modelFromCheckpoint(path)) };
 }
 
 /** A trained model from a checkpoint written by `sepconv train`, with its run configuration. */

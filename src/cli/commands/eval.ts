@@ -3,9 +3,9 @@ import { DataLoader } from '../../data/dataloader.js';
 import { resolveDataset } from '../../data/resolve.js';
 import { ShapeError } from '../../errors.js';
 import { evaluate } from '../../train/trainer.js';
-import { UsageError, type Command } from '../command.js';
+import type { Command } from '../command.js';
 import { renderKeyValues, renderTable, type Column } from '../table.js';
-import { modelFromCheckpoint } from '../training_run.js';
+import { CHECKPOINT_OPTIONS, checkpointArgument } from '../training_run.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -14,15 +14,12 @@ export const evalCommand: Command = {
     'and the confusion matrix on the test split of its dataset (or of --data).',
   positionals: [],
   options: {
-    checkpoint: { type: 'string', short: 'c', valueName: 'FILE', description: 'checkpoint.safetensors written by sepconv train' },
+    ...CHECKPOINT_OPTIONS,
     data: { type: 'string', valueName: 'SPEC', description: "dataset spec (see 'sepconv train --help')", defaultText: "the run's dataset" },
-    json: { type: 'boolean', description: 'print the result as JSON' },
   },
   examples: ['eval --checkpoint runs/demo/separable/checkpoint.safetensors'],
   async run(ctx) {
-    const path = ctx.string('checkpoint');
-    if (path === undefined) throw new UsageError('--checkpoint is required');
-    const { model, config } = await modelFromCheckpoint(path);
+    const { path, model, config } = await checkpointArgument(ctx);
     const spec = ctx.string('data') ?? config.data;
     const split = resolveDataset(spec, { seed: config.seed });
     const info = config.dataInfo!;

@@ -8,10 +8,10 @@ import { noGrad } from '../../tensor/autograd.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { topK } from '../../train/metrics.js';
 import { parsePositiveInt } from '../args.js';
-import { UsageError, type Command } from '../command.js';
+import type { Command } from '../command.js';
 import { CommandError } from '../output.js';
 import { renderTable, type Column } from '../table.js';
-import { modelFromCheckpoint } from '../training_run.js';
+import { CHECKPOINT_OPTIONS, checkpointArgument } from '../training_run.js';
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -21,17 +21,14 @@ export const predictCommand: Command = {
     'probabilities. Digits models expect white strokes on black, as in MNIST.',
   positionals: [{ name: 'image', description: 'a PNG or JPEG file', required: true }],
   options: {
-    checkpoint: { type: 'string', short: 'c', valueName: 'FILE', description: 'checkpoint.safetensors written by sepconv train' },
+    ...CHECKPOINT_OPTIONS,
     top: { type: 'string', valueName: 'K', description: 'how many classes to show', defaultText: '5' },
-    json: { type: 'boolean', description: 'print the result as JSON' },
   },
   examples: ['predict --checkpoint runs/demo/separable/checkpoint.safetensors digit.png --top 3'],
   async run(ctx) {
-    const path = ctx.string('checkpoint');
-    if (path === undefined) throw new UsageError('--checkpoint is required');
+    const { model, config } = await checkpointArgument(ctx);
     const imagePath = ctx.positionals[0]!;
     const k = parsePositiveInt(ctx.string('top') ?? '5', 'top');
-    const { model, config } = await modelFromCheckpoint(path);
     const info = config.dataInfo!;
     const [h, w, c] = info.imageShape;
     let bytes: Uint8Array;
