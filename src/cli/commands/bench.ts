@@ -6,7 +6,7 @@ import { getBackend } from '../../backend/registry.js';
 import { initBackend } from '../../backend/select.js';
 import { ArgumentError } from '../../errors.js';
 import { buildModel, defaultResolution, modelNames } from '../../models/index.js';
-import { Conv2d, DepthwiseConv2d, SeparableConv2d } from '../../nn/conv.js';
+import { modelInputChannels } from '../../models/input_channels.js';
 import type { Module } from '../../nn/module.js';
 import { benchmarkPlan } from '../../plan/benchmark.js';
 import { compile } from '../../plan/compile.js';
@@ -30,15 +30,6 @@ function parseSize(text: string): [number, number] {
   return hw as [number, number];
 }
 
-/** The channels a built-in model expects: those of its first convolution. */
-function inputChannels(model: Module): number {
-  for (const m of model.modules()) {
-    if (m instanceof Conv2d) return m.inChannels;
-    if (m instanceof SeparableConv2d) return m.depthwise.channels;
-    if (m instanceof DepthwiseConv2d) return m.channels;
-  }
-  return 3;
-}
 
 interface Target {
   name: string;
@@ -68,7 +59,7 @@ function target(what: string, size: [number, number] | undefined): Target {
   if (modelNames.includes(what)) {
     const module = buildModel(what, { rng: new Random(0) });
     const side = defaultResolution[what];
-    return { name: what, module, input: [size?.[0] ?? side, size?.[1] ?? side, inputChannels(module)] };
+    return { name: what, module, input: [size?.[0] ?? side, size?.[1] ?? side, modelInputChannels(module)] };
   }
   if (!/\.(onnx|json)$/i.test(what))
     throw new UsageError(`'${what}' is neither a model builder (${modelNames.join(', ')}) nor a model file (.onnx, TF.js model.json)`);

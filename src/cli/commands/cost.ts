@@ -2,7 +2,7 @@
 import { analyse, type CostKind, type CostReport, type CostTotals, type LayerCost, type OpCost } from '../../cost/analyse.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { buildModel, defaultResolution, modelNames, type BuildModelOptions } from '../../models/index.js';
-import { Conv2d, DepthwiseConv2d, SeparableConv2d } from '../../nn/conv.js';
+import { modelInputChannels } from '../../models/input_channels.js';
 import type { Module } from '../../nn/module.js';
 import { parsePositiveInt, parsePositiveNumber, parseShape } from '../args.js';
 import { UsageError, type Command } from '../command.js';
@@ -127,7 +127,7 @@ export const costCommand: Command = {
       throw err;
     }
     const side = defaultResolution[model];
-    const input = given ?? [side, side, firstConvInChannels(net)];
+    const input = given ?? [side, side, modelInputChannels(net)];
     let report: CostReport;
     try {
       report = analyse(net, input);
@@ -153,11 +153,3 @@ export const costCommand: Command = {
   },
 };
 
-/** The channels the model expects: those of its first convolution (every built-in model starts with one). */
-function firstConvInChannels(model: Module): number {
-  for (const m of model.modules()) {
-    if (m instanceof Conv2d || m instanceof SeparableConv2d) return m instanceof Conv2d ? m.inChannels : m.depthwise.channels;
-    if (m instanceof DepthwiseConv2d) return m.channels;
-  }
-  return 3;
-}

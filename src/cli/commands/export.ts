@@ -4,7 +4,7 @@ import { ArgumentError } from '../../errors.js';
 import { MAX_OPSET, MIN_OPSET } from '../../io/onnx/builder.js';
 import { exportOnnx } from '../../io/onnx/export.js';
 import { buildModel, defaultResolution, modelNames } from '../../models/index.js';
-import { Conv2d, DepthwiseConv2d, SeparableConv2d } from '../../nn/conv.js';
+import { modelInputChannels } from '../../models/input_channels.js';
 import type { Module } from '../../nn/module.js';
 import { parsePositiveInt, parsePositiveNumber, parseShape } from '../args.js';
 import { UsageError, type Command } from '../command.js';
@@ -12,15 +12,6 @@ import { CommandError } from '../output.js';
 import { formatBytes } from '../table.js';
 import { modelFromCheckpoint } from '../training_run.js';
 
-/** Input channels of a built model: those of its first convolution (every built-in model starts with one). */
-function inputChannels(model: Module): number {
-  for (const m of model.modules()) {
-    if (m instanceof Conv2d) return m.inChannels;
-    if (m instanceof SeparableConv2d) return m.depthwise.channels;
-    if (m instanceof DepthwiseConv2d) return m.channels;
-  }
-  return 3;
-}
 
 /** The model and its [H, W, C] input: from a checkpoint of `sepconv train`, or built by name. */
 async function source(what: string, ctx: Parameters<Command['run']>[0]): Promise<{ model: Module; input: number[] }> {
@@ -43,7 +34,7 @@ async function source(what: string, ctx: Parameters<Command['run']>[0]): Promise
       resolution: given === undefined ? undefined : Math.min(given[0], given[1]),
     });
     const side = defaultResolution[what];
-    return { model, input: given ?? [side, side, inputChannels(model)] };
+    return { model, input: given ?? [side, side, modelInputChannels(model)] };
   } catch (err) {
     if (err instanceof ArgumentError) throw new UsageError(`cannot build ${what} with these options: ${err.message}`);
     throw err;
