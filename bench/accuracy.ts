@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     };
     const subset = config.limit === undefined ? trainSet : trainSet.subset(Int32Array.from({ length: config.limit }, (_, i) => i));
     const train = new DataLoader(subset, { batchSize: config.batch, seed, augment: config.augment, normalize });
-    const test = new DataLoader(split.test, { batchSize: 500, shuffle: false, normalize });
+    const test = new DataLoader(split.test, { batchSize: 100, shuffle: false, normalize });
     const bar = new ProgressBar(process.stderr);
     const started = performance.now();
     const { history } = await fit({
