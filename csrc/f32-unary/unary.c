@@ -27,11 +27,11 @@ VF_INLINE vf f_hard_swish(vf x, vf alpha) {
 }
 VF_INLINE vf f_sigmoid(vf x, vf alpha) {
   (void)alpha;
-  return vf_sigmoid_from(x, vf_exp_neg_abs(x));
+  return vf_sigmoid(x);
 }
 VF_INLINE vf f_swish(vf x, vf alpha) {
   (void)alpha;
-  return vf_mul(x, vf_sigmoid_from(x, vf_exp_neg_abs(x)));
+  return vf_mul(x, vf_sigmoid(x));
 }
 VF_INLINE vf f_tanh(vf x, vf alpha) {
   (void)alpha;
@@ -62,14 +62,16 @@ VF_INLINE vf d_hard_swish(vf x, vf alpha) {
 }
 VF_INLINE vf d_sigmoid(vf x, vf alpha) {
   (void)alpha;
-  const vf e = vf_exp_neg_abs(x);
-  return vf_mul(vf_sigmoid_from(x, e), vf_sigmoid_complement_from(x, e));
+  vf eq;
+  const vf q = vf_logistic_parts(x, &eq);
+  return vf_mul(q, eq);
 }
 VF_INLINE vf d_swish(vf x, vf alpha) {
   (void)alpha;
-  const vf e = vf_exp_neg_abs(x);
-  const vf s = vf_sigmoid_from(x, e);
-  return vf_mul(s, vf_muladd(x, vf_sigmoid_complement_from(x, e), vf_splat(1.0f)));
+  vf eq;
+  const vf q = vf_logistic_parts(x, &eq);
+  /* s + x*s*(1 - s), where s*(1 - s) = q*eq on either side of 0 */
+  return vf_muladd(x, vf_mul(q, eq), vf_select(vf_ge(x, vf_zero()), q, eq));
 }
 /* 1 - t^2 = (1 - |t|)(1 + |t|), with 1 - |t| computed directly. */
 VF_INLINE vf d_tanh(vf x, vf alpha) {
@@ -80,10 +82,14 @@ VF_INLINE vf d_tanh(vf x, vf alpha) {
 }
 VF_INLINE vf d_leaky_relu(vf x, vf alpha) { return vf_select(vf_gt(x, vf_zero()), vf_splat(1.0f), alpha); }
 
+/* Two vectors per iteration halve the loop overhead, which wasm engines make large (an interrupt check each time). */
+#define UNROLL_2 _Pragma("GCC unroll 2")
+
 /* Full vectors in place; the last partial vector through a zero-padded buffer, so every element uses F. */
 #define DEFINE_FORWARD(NAME, F)                                                          \
   static void NAME(const float* x, float* y, int32_t count, vf alpha) {                 \
     int32_t i = 0;                                                                       \
+    UNROLL_2                                                                             \
     for (; i + VF_LANES <= count; i += VF_LANES) vf_store(y + i, F(vf_load(x + i), alpha)); \
     if (i < count) {                                                                     \
       float buf[VF_LANES] = {0};                                                         \
@@ -96,6 +102,7 @@ VF_INLINE vf d_leaky_relu(vf x, vf alpha) { return vf_select(vf_gt(x, vf_zero())
 #define DEFINE_BACKWARD(NAME, DF)                                                                      \
   static void NAME(const float* x, const float* dy, float* dx, int32_t count, vf alpha) {              \
     int32_t i = 0;                                                                                     \
+    UNROLL_2                                                                                           \
     for (; i + VF_LANES <= count; i += VF_LANES)                                                       \
       vf_store(dx + i, vf_mul(vf_load(dy + i), DF(vf_load(x + i), alpha)));                            \
     if (i < count) {                                                                                   \

@@ -8,6 +8,9 @@
  * Lane semantics are pinned so every branch agrees bit for bit on the comparisons:
  *   vf_pmax(a, b) = a < b ? b : a      vf_pmin(a, b) = b < a ? b : a     (NaN in a passes through)
  *   vf_select(m, a, b) = m ? a : b
+ * vf_recip(d) is 1/d within 2^-21 relative (an estimate and one Newton step where the ISA has one) for finite
+ * positive normal d. vf_pow2_biased(b) is 2^n for b = n + 0x1.8000FEp23 with integral n in [-127, 127]: that sum
+ * keeps n + 127 in the low mantissa bits, and shifting the bits left by 23 moves them into the exponent field.
  */
 #ifndef SEPCONV_SIMD_VF_H
 #define SEPCONV_SIMD_VF_H
@@ -36,13 +39,12 @@ VF_INLINE vf vf_div(vf a, vf b) { return wasm_f32x4_div(a, b); }
 VF_INLINE vf vf_muladd(vf a, vf b, vf c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
 VF_INLINE vf vf_pmax(vf a, vf b) { return wasm_f32x4_pmax(a, b); }
 VF_INLINE vf vf_pmin(vf a, vf b) { return wasm_f32x4_pmin(a, b); }
-VF_INLINE vf vf_abs(vf a) { return wasm_f32x4_abs(a); }
-VF_INLINE vf vf_neg(vf a) { return wasm_f32x4_neg(a); }
-VF_INLINE vf vf_round(vf a) { return wasm_f32x4_nearest(a); }
-/* 2^n for integral n in [-126, 127]: build the float's exponent field directly. */
-VF_INLINE vf vf_pow2i(vf n) {
-  return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-}
+/* Sign-bit masks rather than f32x4.abs/neg, which V8 expands to three instructions each; the mask is hoisted. */
+VF_INLINE vf vf_abs(vf a) { return wasm_v128_and(a, wasm_i32x4_splat(0x7FFFFFFF)); }
+VF_INLINE vf vf_neg(vf a) { return wasm_v128_xor(a, wasm_i32x4_splat((int32_t)0x80000000u)); }
+/* No reciprocal estimate in SIMD128: divide. */
+VF_INLINE vf vf_recip(vf d) { return wasm_f32x4_div(wasm_f32x4_splat(1.0f), d); }
+VF_INLINE vf vf_pow2_biased(vf b) { return wasm_i32x4_shl(b, 23); }
 VF_INLINE vmask vf_gt(vf a, vf b) { return wasm_f32x4_gt(a, b); }
 VF_INLINE vmask vf_ge(vf a, vf b) { return wasm_f32x4_ge(a, b); }
 VF_INLINE vmask vf_lt(vf a, vf b) { return wasm_f32x4_lt(a, b); }
@@ -85,10 +87,12 @@ VF_INLINE vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 VF_INLINE vf vf_neg(vf a) {
   return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32((int32_t)0x80000000u)));
 }
-VF_INLINE vf vf_round(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-VF_INLINE vf vf_pow2i(vf n) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23));
+/* 14-bit estimate, one Newton step r + r(1 - dr): about 1 ulp. */
+VF_INLINE vf vf_recip(vf d) {
+  const vf r = _mm512_rcp14_ps(d);
+  return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
 }
+VF_INLINE vf vf_pow2_biased(vf b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(b), 23)); }
 VF_INLINE vmask vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 VF_INLINE vmask vf_ge(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
 VF_INLINE vmask vf_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
@@ -127,10 +131,12 @@ VF_INLINE vf vf_pmax(vf a, vf b) { return _mm256_max_ps(b, a); }
 VF_INLINE vf vf_pmin(vf a, vf b) { return _mm256_min_ps(b, a); }
 VF_INLINE vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 VF_INLINE vf vf_neg(vf a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
-VF_INLINE vf vf_round(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-VF_INLINE vf vf_pow2i(vf n) {
-  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23));
+/* 12-bit estimate, one Newton step r + r(1 - dr): relative error below 2^-22. */
+VF_INLINE vf vf_recip(vf d) {
+  const vf r = _mm256_rcp_ps(d);
+  return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(1.0f)), r);
 }
+VF_INLINE vf vf_pow2_biased(vf b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(b), 23)); }
 VF_INLINE vmask vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 VF_INLINE vmask vf_ge(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
 VF_INLINE vmask vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
@@ -149,9 +155,6 @@ VF_INLINE void vi_store(int32_t* p, vi v) { _mm256_storeu_si256((__m256i*)p, v);
 
 #elif defined(__SSE2__)
 #include <emmintrin.h>
-#if defined(__SSE4_1__)
-#include <smmintrin.h>
-#endif
 
 #define VF_LANES 4
 typedef __m128 vf;
@@ -172,18 +175,12 @@ VF_INLINE vf vf_pmax(vf a, vf b) { return _mm_max_ps(b, a); }
 VF_INLINE vf vf_pmin(vf a, vf b) { return _mm_min_ps(b, a); }
 VF_INLINE vf vf_abs(vf a) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), a); }
 VF_INLINE vf vf_neg(vf a) { return _mm_xor_ps(a, _mm_set1_ps(-0.0f)); }
-#if defined(__SSE4_1__)
-VF_INLINE vf vf_round(vf a) { return _mm_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-#else
-/* Round to nearest even for |a| < 2^22, which covers the exponent arguments it is used for. */
-VF_INLINE vf vf_round(vf a) {
-  const vf magic = _mm_set1_ps(12582912.0f); /* 1.5 * 2^23 */
-  return _mm_sub_ps(_mm_add_ps(a, magic), magic);
+/* 12-bit estimate, one Newton step r(2 - dr): relative error below 2^-21. */
+VF_INLINE vf vf_recip(vf d) {
+  const vf r = _mm_rcp_ps(d);
+  return _mm_mul_ps(r, _mm_sub_ps(_mm_set1_ps(2.0f), _mm_mul_ps(d, r)));
 }
-#endif
-VF_INLINE vf vf_pow2i(vf n) {
-  return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127)), 23));
-}
+VF_INLINE vf vf_pow2_biased(vf b) { return _mm_castsi128_ps(_mm_slli_epi32(_mm_castps_si128(b), 23)); }
 VF_INLINE vmask vf_gt(vf a, vf b) { return _mm_cmpgt_ps(a, b); }
 VF_INLINE vmask vf_ge(vf a, vf b) { return _mm_cmpge_ps(a, b); }
 VF_INLINE vmask vf_lt(vf a, vf b) { return _mm_cmplt_ps(a, b); }
@@ -224,15 +221,10 @@ VF_INLINE vf vf_pmax(vf a, vf b) { return a < b ? b : a; }
 VF_INLINE vf vf_pmin(vf a, vf b) { return b < a ? b : a; }
 VF_INLINE vf vf_abs(vf a) { return a < 0.0f ? -a : a; }
 VF_INLINE vf vf_neg(vf a) { return -a; }
-/* Round to nearest even for |a| < 2^22, which covers the exponent arguments it is used for. */
-VF_INLINE vf vf_round(vf a) {
-  const float magic = 12582912.0f; /* 1.5 * 2^23: adding it leaves no fraction bits */
-  return (a + magic) - magic;
-}
-VF_INLINE vf vf_pow2i(vf n) {
-  union { uint32_t u; float f; } bits;
-  if (n != n) n = 0.0f; /* NaN: converting it to int is undefined in C; the caller's NaN propagates anyway */
-  bits.u = (uint32_t)((int32_t)n + 127) << 23;
+VF_INLINE vf vf_recip(vf d) { return 1.0f / d; }
+VF_INLINE vf vf_pow2_biased(vf b) {
+  union { float f; uint32_t u; } bits = {b};
+  bits.u <<= 23;
   return bits.f;
 }
 VF_INLINE vmask vf_gt(vf a, vf b) { return a > b; }
