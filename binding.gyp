@@ -4,7 +4,7 @@
 # only; elsewhere nothing is built and sepconv uses its wasm backend.
 {
   'variables': {
-    # The kernels of the contract and their threaded drivers (csrc/f32-fused/ belongs to compiled plans).
+    # The kernels of the contract, their threaded drivers, and the fused kernels that compiled plans call.
     'isa_sources': [
       'csrc/f32-bn/batchnorm.c',
       'csrc/f32-conv/conv2d.c',
@@ -14,6 +14,11 @@
       'csrc/f32-dwconv/dwconv_5x5.c',
       'csrc/f32-dwconv/dwconv_backward.c',
       'csrc/f32-dwconv/dwconv_generic.c',
+      'csrc/f32-fused/conv_fused.c',
+      'csrc/f32-fused/dwconv_band.c',
+      'csrc/f32-fused/eltwise.c',
+      'csrc/f32-fused/epilogue.c',
+      'csrc/f32-fused/gemm_fused.c',
       'csrc/f32-gemm/gemm.c',
       'csrc/f32-gemm/pack.c',
       'csrc/f32-pool/avgpool.c',
@@ -21,6 +26,7 @@
       'csrc/f32-unary/unary.c',
       'csrc/native/isa_table.c',
       'csrc/native/peak.c',
+      'csrc/native/plan_calls.c',
       'csrc/native/threaded_dwconv.c',
       'csrc/native/threaded_eltwise.c',
       'csrc/native/threaded_gemm.c',

@@ -1,14 +1,16 @@
 /**
  * Whole-model inference benchmark: MobileNetV1, V2, V3-Small and EfficientNet-B0 at 224x224, batch 1 and 8, 1 and 2
- * threads. sepconv's compiled plan (wasm; native when a native plan executor is registered) against TF.js (cpu and
- * wasm backends), ONNX Runtime Node (CPU) and ONNX Runtime Web (wasm) on the same weights: the ONNX runtimes get the
+ * threads. sepconv's compiled plan (wasm, and native plus native eager when the addon is built) against TF.js (cpu
+ * and wasm backends), ONNX Runtime Node (CPU) and ONNX Runtime Web (wasm) on the same weights: the ONNX runtimes get the
  * model exported with exportOnnx, TF.js runs the plan's own steps (batch norm folded, as its converter would) with
  * tf ops. Weights are random with calibrated batch-norm statistics; every output is checked against sepconv's.
  * All runners of one model and batch are interleaved, round by round; each cell is the median of the timed rounds.
  *
  * Run: npx tsc -p . && node build/bench/models.js [--models a,b] [--batches 1,8] [--threads 1,2] [--runs 10]
- *      [--warmup 3] [--tfjs-cpu-batches 1]   (prints tables, writes bench/results/models.json)
+ *      [--warmup 3] [--tfjs-cpu-batches 1] [--runtimes a,b]   (prints tables, writes bench/results/models.json)
+ * --runtimes keeps only the runners whose names start with one of the given prefixes (e.g. 'sepconv,onnxruntime-node').
  */
+import { initNativeBackend, nativeInfo, setNativeThreads } from '../src/backend/native/index.js';
 import { initWasmBackend } from '../src/backend/wasm/index.js';
 import { exportOnnx } from '../src/io/onnx/export.js';
 import { buildModel } from '../src/models/index.js';
@@ -20,7 +22,7 @@ import { Random } from '../src/tensor/random.js';
 import {
   argValue, calibrateBatchNorms, interleave, machine, nhwcToNchw, randomData, relativeError, writeResults, type Measured, type Runner,
 } from './common.js';
-import { ortNodeRunner, planRunner, workerRunner } from './runners.js';
+import { eagerRunner, ortNodeRunner, planRunner, workerRunner } from './runners.js';
 import { portable } from './tfjs_steps.js';
 
 const list = (flag: string, fallback: string): string[] => argValue(flag, fallback).split(',').filter((s) => s !== '');
@@ -31,6 +33,8 @@ const RUNS = Number(argValue('--runs', '10'));
 const WARMUP = Number(argValue('--warmup', '3'));
 /** TF.js' cpu backend takes seconds per image: by default only at batch 1. */
 const TFJS_CPU_BATCHES = list('--tfjs-cpu-batches', '1').map(Number);
+const RUNTIMES = list('--runtimes', '');
+const wanted = (name: string): boolean => RUNTIMES.length === 0 || RUNTIMES.some((p) => name.startsWith(p));
 const SIZE = 224;
 
 interface Row extends Measured {
@@ -52,15 +56,24 @@ async function runnersFor(name: string, batch: number): Promise<{ runners: Runne
   fuse(graph, () => true);
   const steps = portable(graph);
   const runners: Runner[] = [];
+  const add = async (name: string, make: () => Promise<Runner> | Runner): Promise<void> => {
+    if (wanted(name)) runners.push(await make());
+  };
+  const native = planBackends().includes('native');
   for (const threads of THREADS) {
-    runners.push(planRunner('sepconv wasm', await compile(model, shape, { backend: 'wasm', threads }), x));
-    if (planBackends().includes('native')) runners.push(planRunner('sepconv native', await compile(model, shape, { backend: 'native', threads }), x));
-    runners.push(await ortNodeRunner(onnx, xNchw, dims, threads));
-    runners.push(await workerRunner('onnxruntime-web', { kind: 'ort-web', threads, model: onnx, input: xNchw, dims }));
+    // The reference (first runner) is always sepconv wasm at the first thread count.
+    if (runners.length === 0 || wanted('sepconv wasm')) runners.push(planRunner('sepconv wasm', await compile(model, shape, { backend: 'wasm', threads }), x));
+    if (native) {
+      await add('sepconv native plan', async () => planRunner('sepconv native plan', await compile(model, shape, { backend: 'native', threads }), x));
+      await add('sepconv native eager', () => eagerRunner('sepconv native eager', model, x, shape, 'native', threads,
+        { get: () => nativeInfo().threads, set: setNativeThreads }));
+    }
+    await add('onnxruntime-node', () => ortNodeRunner(onnx, xNchw, dims, threads));
+    await add('onnxruntime-web', () => workerRunner('onnxruntime-web', { kind: 'ort-web', threads, model: onnx, input: xNchw, dims }));
   }
   // TF.js runs its kernels on one thread in Node (its wasm backend has no threads here).
-  runners.push(await workerRunner('tfjs wasm', { kind: 'tfjs-wasm', threads: 1, graph: steps, input: x }));
-  if (TFJS_CPU_BATCHES.includes(batch)) runners.push(await workerRunner('tfjs cpu', { kind: 'tfjs-cpu', threads: 1, graph: steps, input: x }));
+  await add('tfjs wasm', () => workerRunner('tfjs wasm', { kind: 'tfjs-wasm', threads: 1, graph: steps, input: x }));
+  if (TFJS_CPU_BATCHES.includes(batch)) await add('tfjs cpu', () => workerRunner('tfjs cpu', { kind: 'tfjs-cpu', threads: 1, graph: steps, input: x }));
   return { runners, reference: runners[0] };
 }
 
@@ -76,20 +89,22 @@ function printTable(rows: Row[]): void {
   }));
 }
 
-/** The issue's wasm targets per model, batch and thread count: ORT Web / sepconv and TF.js wasm / sepconv. */
+/**
+ * The issues' targets per model, batch and thread count: ORT Web / sepconv wasm and TF.js wasm / sepconv wasm, and
+ * sepconv native plan / ORT Node (null where --runtimes left a runner out).
+ */
 function targets(rows: Row[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const r of rows.filter((q) => q.name === 'sepconv wasm')) {
+  const groups = new Map(rows.map((r) => [`${r.model} ${r.batch} ${r.threads}`, r]));
+  for (const r of groups.values()) {
     const same = (name: string, threads = r.threads) => rows.find((q) => q.model === r.model && q.batch === r.batch && q.threads === threads && q.name === name);
-    const ortWeb = same('onnxruntime-web');
-    const ortNode = same('onnxruntime-node');
-    const tfWasm = same('tfjs wasm', 1);
-    const native = same('sepconv native');
+    const ratio = (a: Row | undefined, b: Row | undefined) => (a === undefined || b === undefined ? null : +(a.medianMs / b.medianMs).toFixed(2));
+    const wasm = same('sepconv wasm');
     out.push({
-      model: r.model, batch: r.batch, threads: r.threads, 'sepconv wasm ms': +r.medianMs.toFixed(2),
-      'wasm / ORT web (target <= 0.67)': ortWeb === undefined ? null : +(r.medianMs / ortWeb.medianMs).toFixed(2),
-      'TF.js wasm (1 thread) / wasm (target >= 3)': tfWasm === undefined ? null : +(tfWasm.medianMs / r.medianMs).toFixed(2),
-      'native / ORT node (target <= 1)': native === undefined || ortNode === undefined ? null : +(native.medianMs / ortNode.medianMs).toFixed(2),
+      model: r.model, batch: r.batch, threads: r.threads, 'sepconv wasm ms': wasm === undefined ? null : +wasm.medianMs.toFixed(2),
+      'wasm / ORT web (target <= 0.67)': ratio(wasm, same('onnxruntime-web')),
+      'TF.js wasm (1 thread) / wasm (target >= 3)': ratio(same('tfjs wasm', 1), wasm),
+      'native / ORT node (target <= 1)': ratio(same('sepconv native plan'), same('onnxruntime-node')),
     });
   }
   return out;
@@ -97,6 +112,11 @@ function targets(rows: Row[]): Record<string, unknown>[] {
 
 async function main(): Promise<void> {
   await initWasmBackend();
+  try {
+    await initNativeBackend();
+  } catch (e) {
+    console.log(`no native rows: ${(e as Error).message}`);
+  }
   const rows: Row[] = [];
   for (const name of MODELS)
     for (const batch of BATCHES) {

@@ -5,8 +5,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { getBackend, setBackend } from '../src/backend/registry.js';
+import type { Module } from '../src/nn/module.js';
 import type { InferencePlan } from '../src/plan/compile.js';
 import { timeOnce } from '../src/plan/benchmark.js';
+import { noGrad } from '../src/tensor/autograd.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { Runner } from './common.js';
 import type { PortableGraph } from './tfjs_steps.js';
@@ -25,6 +28,33 @@ export function planRunner(name: string, plan: InferencePlan, x: Float32Array, i
     run: async () => timeOnce(inPlace ? () => plan.execute() : () => plan.run(input, out)),
     output: async () => (inPlace ? plan.outputData.slice() : out),
     dispose: async () => plan.dispose(),
+  };
+}
+
+/**
+ * The model's eager forward pass (eval mode, no autograd) on `backend` with `threads.set(n)` threads, put back to
+ * what `threads.get()` said after each run (outside the timing), since plans share the native pool.
+ */
+export function eagerRunner(name: string, model: Module, x: Float32Array, shape: number[], backend: string, count: number,
+  threads: { get(): number; set(n: number): void }): Runner {
+  const input = new Tensor(x, shape);
+  let last: Float32Array | null = null;
+  return {
+    name, threads: count,
+    run: async () => {
+      const [previousBackend, previousThreads] = [getBackend(), threads.get()];
+      setBackend(backend);
+      threads.set(count);
+      model.eval();
+      try {
+        return timeOnce(() => (last = noGrad(() => model.call(input)).data));
+      } finally {
+        setBackend(previousBackend);
+        threads.set(previousThreads);
+      }
+    },
+    output: async () => last,
+    dispose: async () => undefined,
   };
 }
 

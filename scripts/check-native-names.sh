@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks what the native addon's per-ISA build relies on (binding.gyp, csrc/native/isa_names.h), without node-gyp:
-#  1. every kernel source of csrc/ (all but csrc/native/ and csrc/f32-fused/) is in binding.gyp's isa_sources;
+#  1. every kernel source of csrc/ (all but csrc/native/) is in binding.gyp's isa_sources;
 #  2. compiled with isa_names.h forced in, those sources define no external symbol without the ISA prefix (else the
 #     three ISA libraries clash at link time with "multiple definition of ...").
 # Exit 1 with the missing entries listed. Needs cc (or $CC), nm and python3.
@@ -22,7 +22,7 @@ while IFS= read -r source; do
     echo "check-native-names: $source is not in binding.gyp's isa_sources" >&2
     status=1
   fi
-done < <(find csrc -path csrc/native -prune -o -path csrc/f32-fused -prune -o -name '*.c' -print | LC_ALL=C sort)
+done < <(find csrc -path csrc/native -prune -o -name '*.c' -print | LC_ALL=C sort)
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/sepconv-names.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

@@ -28,7 +28,58 @@
     }                                                                                                   \
   } while (0)
 
+/*
+ * With ungrouped input and no horizontal dilation, the taps of one kernel row lie side by side in the input, so a
+ * kernel row whose window is wholly inside is one copy of k_w * C floats (for a 3-channel stem, 9 floats instead of
+ * three copies of 3); rows in the padding are zeros; the rest go tap by tap.
+ */
+static void copy_floats(float* dst, const float* src, size_t count) {
+  for (size_t i = 0; i < count; i++) dst[i] = src[i];
+}
+
+static int rows_are_contiguous(const sepconv_conv_geometry* g) { return g->groups == 1 && g->dilation_w == 1; }
+
+static void im2col_by_rows(const float* x, const sepconv_conv_geometry* g, int p0, int rows, float* col) {
+  const size_t C = (size_t)g->in_c, span = (size_t)g->k_w * C, kdim = (size_t)g->k_h * span;
+  const int pixels = g->out_h * g->out_w;
+  /* The output pixel (n, oh, ow) of row r, stepped along rather than divided out per row. */
+  int n = p0 / pixels, oh = p0 % pixels / g->out_w, ow = p0 % g->out_w;
+  for (int r = 0; r < rows; r++, ow++) {
+    if (ow == g->out_w) {
+      ow = 0;
+      if (++oh == g->out_h) {
+        oh = 0;
+        n++;
+      }
+    }
+    const int iw0 = ow * g->stride_w - g->pad_left;
+    const int whole = iw0 >= 0 && iw0 + g->k_w <= g->in_w;
+    for (int kh = 0; kh < g->k_h; kh++) {
+      float* dst = col + (size_t)r * kdim + (size_t)kh * span;
+      const int ih = oh * g->stride_h - g->pad_top + kh * g->dilation_h;
+      if (ih < 0 || ih >= g->in_h) {
+        fill_zero(dst, span);
+        continue;
+      }
+      const float* row = x + ((size_t)n * g->in_h + ih) * g->in_w * C;
+      if (whole) {
+        copy_floats(dst, row + (size_t)iw0 * C, span);
+        continue;
+      }
+      for (int kw = 0; kw < g->k_w; kw++) {
+        const int iw = iw0 + kw;
+        if (iw < 0 || iw >= g->in_w) fill_zero(dst + (size_t)kw * C, C);
+        else copy_floats(dst + (size_t)kw * C, row + (size_t)iw * C, C);
+      }
+    }
+  }
+}
+
 void f32_im2col(const float* x, const sepconv_conv_geometry* g, int group, int p0, int rows, float* col) {
+  if (rows_are_contiguous(g)) {
+    im2col_by_rows(x, g, p0, rows, col);
+    return;
+  }
   FOR_EACH_TAP(g, p0, rows, group, {
     float* dst = col + col_off;
     if (x_off == (size_t)-1) {

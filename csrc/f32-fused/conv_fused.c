@@ -1,10 +1,12 @@
 /*
  * Standard and grouped convolution for compiled plans: im2col over blocks of output pixels, then the fused GEMM
  * against weights packed once per plan (sepconv_conv2d packs them on every call), with bias, activation and
- * residual applied to each block as it is finished. A 1x1 stride-1 unpadded conv reads its input rows directly.
+ * residual applied to each block as it is finished. A 1x1 stride-1 unpadded conv reads its input rows directly,
+ * and so does a shallow one (a network's stem, 3 input channels) for the output pixels whose window is inside.
  */
 #include "../f32-conv/im2col.h"
 #include "../f32-gemm/gemm.h"
+#include "../f32-gemm/gemm_direct_ukernel.h"
 #include "fused.h"
 
 /* im2col floats per block; the pixels per block follow from the kernel's depth, but never fewer than one GEMM row
@@ -18,6 +20,14 @@ static int is_direct(const sepconv_conv_geometry* g) {
 }
 
 static int kdim_of(const sepconv_conv_geometry* g) { return g->k_h * g->k_w * (g->in_c / g->groups); }
+
+/* Floats per kernel row up to which windows are read in place: at such depths im2col costs more than the product. */
+#define WINDOW_RUN_MAX 32
+
+static int windows_in_place(const sepconv_conv_geometry* g) {
+  return g->groups == 1 && g->dilation_w == 1 && g->k_w * g->in_c <= WINDOW_RUN_MAX && kdim_of(g) <= GEMM_KC &&
+         !is_direct(g);
+}
 
 static int total_pixels(const sepconv_conv_geometry* g) { return g->batch * g->out_h * g->out_w; }
 
@@ -46,28 +56,70 @@ size_t sepconv_fused_conv2d_workspace(const sepconv_conv_geometry* g) {
   return f32_gemm_a_pack_size() + col;
 }
 
-void sepconv_fused_conv2d(const float* x, const float* packed_w, const float* bias, const float* residual,
-                          float* y, const sepconv_conv_geometry* g, const sepconv_epilogue* e, float* workspace) {
+/* Output pixels [p0, p0 + count) through im2col (or straight from x when the conv is 1x1), block by block. */
+static void conv_pixels(const float* x, const float* packed_w, const float* bias, const float* residual, float* y,
+                        const sepconv_conv_geometry* g, const sepconv_epilogue* e, float* workspace, int p0,
+                        int count) {
   const int cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups, kdim = kdim_of(g);
-  const int pixels = total_pixels(g), block = block_pixels(g), direct = is_direct(g);
+  const int block = block_pixels(g), direct = is_direct(g);
   float* a_pack = workspace;
   float* col = a_pack + f32_gemm_a_pack_size();
   const size_t ldc = (size_t)g->out_c;
-  for (int p0 = 0; p0 < pixels; p0 += block) {
-    const int m = imin(block, pixels - p0);
+  for (int p = p0; p < p0 + count; p += block) {
+    const int m = imin(block, p0 + count - p);
     for (int group = 0; group < g->groups; group++) {
       const float* a = col;
       size_t lda = (size_t)kdim;
       if (direct) {
-        a = x + (size_t)p0 * g->in_c + (size_t)group * cin_g;
+        a = x + (size_t)p * g->in_c + (size_t)group * cin_g;
         lda = (size_t)g->in_c;
       } else {
-        f32_im2col(x, g, group, p0, m, col);
+        f32_im2col(x, g, group, p, m, col);
       }
-      const size_t at = (size_t)p0 * ldc + (size_t)group * cout_g;
+      const size_t at = (size_t)p * ldc + (size_t)group * cout_g;
       fused_gemm_rows(m, cout_g, kdim, a, lda, NULL, packed_w + (size_t)group * group_packed_size(g),
                       bias != NULL ? bias + (size_t)group * cout_g : NULL, y + at, ldc,
                       residual != NULL ? residual + at : NULL, ldc, e, a_pack);
     }
   }
+}
+
+/* Output pixels [ow0, ow0 + count) of row oh of image n, all with their window inside x, read in place. */
+static void conv_windows(const float* x, const float* packed_w, const float* bias, const float* residual, float* y,
+                         const sepconv_conv_geometry* g, const sepconv_epilogue* e, int n, int oh, int ow0,
+                         int count) {
+  const size_t C = (size_t)g->in_c, ldc = (size_t)g->out_c, kdim = (size_t)kdim_of(g);
+  const size_t row_stride = (size_t)g->stride_w * C, segment_stride = (size_t)g->dilation_h * g->in_w * C;
+  const int ih0 = oh * g->stride_h - g->pad_top, iw0 = ow0 * g->stride_w - g->pad_left;
+  const float* a = x + (((size_t)n * g->in_h + ih0) * g->in_w + iw0) * C;
+  const size_t at = (((size_t)n * g->out_h + oh) * g->out_w + ow0) * ldc;
+  for (int j0 = 0; j0 < g->out_c; j0 += GEMM_NR)
+    for (int r0 = 0; r0 < count; r0 += GEMM_MR)
+      gemm_ukernel_windows(g->k_h, (size_t)g->k_w * C, a + (size_t)r0 * row_stride, row_stride, segment_stride,
+                           packed_w + (size_t)j0 * kdim, y + at + (size_t)r0 * ldc + j0, ldc,
+                           imin(GEMM_MR, count - r0), imin(GEMM_NR, g->out_c - j0), bias != NULL ? bias + j0 : NULL);
+  fused_epilogue(y + at, ldc, count, g->out_c, residual != NULL ? residual + at : NULL, ldc, e);
+}
+
+void sepconv_fused_conv2d(const float* x, const float* packed_w, const float* bias, const float* residual,
+                          float* y, const sepconv_conv_geometry* g, const sepconv_epilogue* e, float* workspace) {
+  if (!windows_in_place(g)) {
+    conv_pixels(x, packed_w, bias, residual, y, g, e, workspace, 0, total_pixels(g));
+    return;
+  }
+  /* Columns [lo, hi) have their window inside horizontally; rows whose kernel rows are all inside use them. */
+  const int lo = imin(g->out_w, imax(0, ceil_div(g->pad_left, g->stride_w)));
+  const int hi = imax(lo, imin(g->out_w, floor_div(g->in_w - g->k_w + g->pad_left, g->stride_w) + 1));
+  for (int n = 0; n < g->batch; n++)
+    for (int oh = 0; oh < g->out_h; oh++) {
+      const int row = (n * g->out_h + oh) * g->out_w;
+      const int ih0 = oh * g->stride_h - g->pad_top;
+      if (ih0 < 0 || ih0 + (g->k_h - 1) * g->dilation_h >= g->in_h || lo == hi) {
+        conv_pixels(x, packed_w, bias, residual, y, g, e, workspace, row, g->out_w);
+        continue;
+      }
+      if (lo > 0) conv_pixels(x, packed_w, bias, residual, y, g, e, workspace, row, lo);
+      conv_windows(x, packed_w, bias, residual, y, g, e, n, oh, lo, hi - lo);
+      if (hi < g->out_w) conv_pixels(x, packed_w, bias, residual, y, g, e, workspace, row + hi, g->out_w - hi);
+    }
 }

@@ -1,11 +1,12 @@
 /*
- * The fused GEMM: B (the weights) is packed once when the plan loads; per call only A is packed, block by block,
- * optionally multiplied by a per-channel scale on the way (the squeeze-and-excitation gate, which so costs no
- * extra pass). Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
+ * The fused GEMM: B (the weights) is packed once when the plan loads; A is read where it lies
+ * (gemm_direct_ukernel.h), or, with a per-channel scale (the squeeze-and-excitation gate), packed block by block
+ * and multiplied on the way, which so costs no extra pass. Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
  * rows that are still in cache. Per output element the arithmetic is that of sepconv_matmul.
  */
 #include "../f32-gemm/gemm.h"
 #include "../f32-gemm/gemm_4x2v_ukernel.h"
+#include "../f32-gemm/gemm_direct_ukernel.h"
 #include "../f32-gemm/pack.h"
 #include "fused.h"
 
@@ -40,14 +41,20 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
     for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
       const int kc = imin(GEMM_KC, k - p0);
       if (scale != NULL) pack_a_scaled(mc, kc, a, lda, i0, p0, scale, a_pack);
-      else f32_gemm_pack_a(mc, kc, a, lda, 0, i0, p0, a_pack);
       for (int j0 = 0; j0 < n; j0 += GEMM_NR) {
         const float* b_panel = packed_w + (size_t)j0 * (size_t)k + (size_t)p0 * GEMM_NR;
         const int cols = imin(GEMM_NR, n - j0);
-        for (int r0 = 0; r0 < mc; r0 += GEMM_MR)
-          f32_gemm_ukernel_4x2v((size_t)kc, a_pack + (size_t)r0 * (size_t)kc, b_panel,
-                                c_block + (size_t)r0 * ldc + j0, ldc, imin(GEMM_MR, mc - r0), cols,
-                                bias != NULL ? bias + j0 : NULL, p0 > 0);
+        const float* bias_j = bias != NULL ? bias + j0 : NULL;
+        for (int r0 = 0; r0 < mc; r0 += GEMM_MR) {
+          float* tile = c_block + (size_t)r0 * ldc + j0;
+          const int rows = imin(GEMM_MR, mc - r0);
+          if (scale != NULL)
+            f32_gemm_ukernel_4x2v((size_t)kc, a_pack + (size_t)r0 * (size_t)kc, b_panel, tile, ldc, rows, cols, bias_j,
+                                  p0 > 0);
+          else
+            gemm_ukernel_direct((size_t)kc, a + (size_t)(i0 + r0) * lda + p0, lda, 1, b_panel, tile, ldc, rows, cols,
+                                bias_j, p0 > 0);
+        }
       }
     }
     fused_epilogue(c_block, ldc, mc, n, residual != NULL ? residual + (size_t)i0 * ldr : NULL, ldr, e);

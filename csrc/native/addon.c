@@ -26,7 +26,7 @@
 #include "thread_pool.h"
 
 /* Bumped when the JS-facing functions change; src/backend/native/load.ts checks it. */
-#define SEPCONV_NATIVE_ABI 1
+#define SEPCONV_NATIVE_ABI 2
 
 #define CONV_FIELDS 18
 #define POOL_FIELDS 14
@@ -551,6 +551,98 @@ static napi_value js_batch_norm_backward(napi_env env, napi_callback_info info) 
   return object_of(env, 3, names, values);
 }
 
+/* ---- compiled plans (src/plan/native_executor.ts) ---- */
+
+#define PLAN_ALIGN 64
+#define MAX_PLAN_CALL 16
+
+static void free_arena(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/* (bytes) -> a zeroed ArrayBuffer over 64-byte aligned memory, freed when it is collected (or detached). */
+static napi_value js_plan_arena(napi_env env, napi_callback_info info) {
+  ARGS(1)
+  double bytes = 0;
+  if (napi_get_value_double(env, argv[0], &bytes) != napi_ok || !(bytes >= 1 && bytes <= MAX_ELEMENTS))
+    return fail(env, 1, "planArena", "bytes must be in 1..2^31-1"), NULL;
+  const size_t size = ((size_t)bytes + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN;
+  void* data = aligned_alloc(PLAN_ALIGN, size);
+  if (data == NULL) {
+    napi_throw_error(env, NULL, "sepconv native planArena: out of memory");
+    return NULL;
+  }
+  memset(data, 0, size);
+  napi_value buffer;
+  if (napi_create_external_arraybuffer(env, data, (size_t)bytes, free_arena, NULL, &buffer) != napi_ok) {
+    free(data);
+    return NULL;
+  }
+  return buffer;
+}
+
+/* (arena) -> detaches it, so that no view reads it after the plan is disposed. */
+static napi_value js_plan_release(napi_env env, napi_callback_info info) {
+  ARGS(1)
+  bool detached = true;
+  if (napi_is_detached_arraybuffer(env, argv[0], &detached) == napi_ok && !detached)
+    napi_detach_arraybuffer(env, argv[0]);
+  return NULL;
+}
+
+static int plan_args(napi_env env, napi_value buffer, napi_value isa_index, napi_value call, const char* kernel,
+                     char** base, size_t* bytes, const sepconv_isa** table, int32_t** ints, size_t* count) {
+  int32_t index = -1;
+  if (napi_get_arraybuffer_info(env, buffer, (void**)base, bytes) != napi_ok)
+    return fail(env, 0, kernel, "the arena must be an ArrayBuffer");
+  if (napi_get_value_int32(env, isa_index, &index) != napi_ok || index < 0 || index >= runnable_count)
+    return fail(env, 1, kernel, "isa must index isas()");
+  *table = runnable[index];
+  return typed(env, call, napi_int32_array, kernel, "the program", (void**)ints, count);
+}
+
+/* (buffer, isa index, Int32Array [call number, arguments...]) -> what the call returns (sizes), offsets as pointers. */
+static napi_value js_plan_call(napi_env env, napi_callback_info info) {
+  ARGS(3)
+  char* base;
+  size_t bytes, count;
+  const sepconv_isa* table;
+  int32_t* call;
+  if (!plan_args(env, argv[0], argv[1], argv[2], "planCall", &base, &bytes, &table, &call, &count)) return NULL;
+  if (count < 1 || count > MAX_PLAN_CALL || table->plan_call_arguments(call[0]) != (int)count - 1)
+    return fail(env, 1, "planCall", "unknown call number or wrong argument count"), NULL;
+  pthread_mutex_lock(&call_lock);
+  const double result = table->plan_call(base, call);
+  pthread_mutex_unlock(&call_lock);
+  napi_value v;
+  napi_create_double(env, result, &v);
+  return v;
+}
+
+/* (arena, isa index, program, threads) -> runs the program (plan_calls.c) on the addon's threads, first growing
+ * the pool to the plan's thread count if setThreads left it smaller. */
+static napi_value js_plan_run(napi_env env, napi_callback_info info) {
+  ARGS(4)
+  char* base;
+  size_t bytes, count;
+  const sepconv_isa* table;
+  int32_t* program;
+  int32_t threads;
+  if (!plan_args(env, argv[0], argv[1], argv[2], "planRun", &base, &bytes, &table, &program, &count) ||
+      !int32_arg(env, argv[3], "planRun", "threads", &threads))
+    return NULL;
+  if (base == NULL || count < 1) return fail(env, 1, "planRun", "the arena was released or the program is empty"), NULL;
+  if (threads < 1 || threads > MAX_THREADS) return fail(env, 1, "planRun", "threads must be in 1..256"), NULL;
+  pthread_mutex_lock(&call_lock);
+  const int status = pool_threads() < threads ? pool_set_threads(threads) : 0;
+  if (status == 0) table->plan_run(base, program);
+  pthread_mutex_unlock(&call_lock);
+  if (status != 0) napi_throw_error(env, NULL, "sepconv native planRun: could not start the threads");
+  return NULL;
+}
+
 /* ---- configuration ---- */
 
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
@@ -706,6 +798,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"isa", js_isa},
       {"setIsa", js_set_isa},
       {"peakGflops", js_peak_gflops},
+      {"planArena", js_plan_arena},
+      {"planRelease", js_plan_release},
+      {"planCall", js_plan_call},
+      {"planRun", js_plan_run},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

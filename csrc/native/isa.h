@@ -43,6 +43,11 @@ typedef struct sepconv_isa {
                              size_t positions, int32_t channels);
   /* `rounds` rounds of independent multiply-adds on the calling thread; returns the flops done. */
   double (*peak_flops)(long rounds);
+  /* Compiled plans: the fused kernels by call number over an arena (threaded.h, plan_calls.c). The packed weight
+   * layout is the ISA's own, so a plan runs on the table it was loaded with. */
+  double (*plan_call)(char* base, const int32_t* call);
+  int (*plan_call_arguments)(int32_t fn);
+  void (*plan_run)(char* base, const int32_t* program);
 } sepconv_isa;
 
 /* Tables built on x86-64 (csrc/native/isa_table.c compiled three times). */

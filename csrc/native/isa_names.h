@@ -38,6 +38,23 @@
 #define sepconv_batch_norm_forward SEPCONV_ISA_NAME(sepconv_batch_norm_forward)
 #define sepconv_batch_norm_backward_workspace SEPCONV_ISA_NAME(sepconv_batch_norm_backward_workspace)
 #define sepconv_batch_norm_backward SEPCONV_ISA_NAME(sepconv_batch_norm_backward)
+#define sepconv_fused_activate SEPCONV_ISA_NAME(sepconv_fused_activate)
+#define sepconv_fused_gemm_packed_size SEPCONV_ISA_NAME(sepconv_fused_gemm_packed_size)
+#define sepconv_fused_gemm_pack SEPCONV_ISA_NAME(sepconv_fused_gemm_pack)
+#define sepconv_fused_gemm_workspace SEPCONV_ISA_NAME(sepconv_fused_gemm_workspace)
+#define sepconv_fused_gemm_nr SEPCONV_ISA_NAME(sepconv_fused_gemm_nr)
+#define sepconv_fused_gemm SEPCONV_ISA_NAME(sepconv_fused_gemm)
+#define sepconv_fused_conv2d_packed_size SEPCONV_ISA_NAME(sepconv_fused_conv2d_packed_size)
+#define sepconv_fused_conv2d_pack SEPCONV_ISA_NAME(sepconv_fused_conv2d_pack)
+#define sepconv_fused_conv2d_workspace SEPCONV_ISA_NAME(sepconv_fused_conv2d_workspace)
+#define sepconv_fused_conv2d SEPCONV_ISA_NAME(sepconv_fused_conv2d)
+#define sepconv_fused_depthwise_workspace SEPCONV_ISA_NAME(sepconv_fused_depthwise_workspace)
+#define sepconv_fused_depthwise SEPCONV_ISA_NAME(sepconv_fused_depthwise)
+#define sepconv_fused_dwpw_workspace SEPCONV_ISA_NAME(sepconv_fused_dwpw_workspace)
+#define sepconv_fused_dwpw SEPCONV_ISA_NAME(sepconv_fused_dwpw)
+#define sepconv_fused_add SEPCONV_ISA_NAME(sepconv_fused_add)
+#define sepconv_fused_channel_affine SEPCONV_ISA_NAME(sepconv_fused_channel_affine)
+#define sepconv_fused_channel_scale SEPCONV_ISA_NAME(sepconv_fused_channel_scale)
 
 /* f32-gemm/ */
 #define f32_gemm SEPCONV_ISA_NAME(f32_gemm)
@@ -58,6 +75,10 @@
 #define f32_dwconv_5x5s2_m1 SEPCONV_ISA_NAME(f32_dwconv_5x5s2_m1)
 #define f32_dwconv_generic SEPCONV_ISA_NAME(f32_dwconv_generic)
 #define f32_dwconv_specialised SEPCONV_ISA_NAME(f32_dwconv_specialised)
+
+/* f32-fused/ */
+#define fused_epilogue SEPCONV_ISA_NAME(fused_epilogue)
+#define fused_gemm_rows SEPCONV_ISA_NAME(fused_gemm_rows)
 
 /* f32-bn/ */
 #define f32_bn_affine SEPCONV_ISA_NAME(f32_bn_affine)
@@ -86,5 +107,8 @@
 #define native_batch_norm_forward SEPCONV_ISA_NAME(native_batch_norm_forward)
 #define native_batch_norm_backward SEPCONV_ISA_NAME(native_batch_norm_backward)
 #define native_peak_flops SEPCONV_ISA_NAME(native_peak_flops)
+#define native_plan_call SEPCONV_ISA_NAME(native_plan_call)
+#define native_plan_call_arguments SEPCONV_ISA_NAME(native_plan_call_arguments)
+#define native_plan_run SEPCONV_ISA_NAME(native_plan_run)
 
 #endif

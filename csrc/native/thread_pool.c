@@ -1,8 +1,11 @@
 /*
- * Thread pool: workers wait on a job generation counter; the caller publishes a job, runs tasks itself, and waits
- * until every worker has left the job. Tasks are claimed with an atomic counter. Workers and the caller poll for
- * a while before sleeping, because kernel calls come back to back (a layer every few hundred microseconds) and
- * waking a sleeping thread costs tens of microseconds, hundreds when its virtual CPU has to be woken too.
+ * Thread pool: workers wait on a job generation counter; the caller publishes a job and runs tasks itself. Tasks
+ * are claimed with an atomic counter. Once every task is claimed the caller closes the job and waits only for the
+ * workers inside it: a worker that has not joined yet (asleep, or its CPU taken by another process) finds the job
+ * closed and stays out, so it never holds the caller up; the caller has run the tasks nobody else took. Workers
+ * and the caller poll for a while before sleeping, because kernel calls come back to back (a layer every few
+ * hundred microseconds) and waking a sleeping thread costs tens of microseconds, hundreds when its virtual CPU has
+ * to be woken too.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "thread_pool.h"
@@ -56,12 +59,14 @@ static int worker_count = 0;
 static atomic_int stopping = 0;
 static atomic_ulong generation = 0;
 
-/* The current job. */
+/* The current job: written by the caller while it is closed and no worker is inside, then opened. */
 static pool_task_fn job_fn;
 static void* job_context;
 static int job_tasks;
 static atomic_int next_task;
-static atomic_int busy_workers;
+static atomic_int job_open;
+/* Workers inside the current job (they joined while it was open and have not left). */
+static atomic_int inside;
 
 static void run_tasks(int thread) {
   for (;;) {
@@ -86,18 +91,25 @@ static unsigned long await_job(unsigned long seen) {
   return atomic_load_explicit(&generation, memory_order_acquire);
 }
 
+/* Enters the job if it is still open (seq_cst against the caller's close-then-count, see pool_run), runs tasks,
+ * leaves; the last one out wakes a caller that sleeps on it. */
+static void join_job(int thread) {
+  atomic_fetch_add(&inside, 1);
+  if (atomic_load(&job_open)) run_tasks(thread);
+  if (atomic_fetch_sub(&inside, 1) == 1) {
+    pthread_mutex_lock(&lock);
+    pthread_cond_signal(&finished);
+    pthread_mutex_unlock(&lock);
+  }
+}
+
 static void* worker_main(void* arg) {
   const worker* self = arg;
   unsigned long seen = self->seen;
   for (;;) {
     seen = await_job(seen);
     if (atomic_load(&stopping)) return NULL;
-    run_tasks(self->index);
-    if (atomic_fetch_sub_explicit(&busy_workers, 1, memory_order_acq_rel) == 1) {
-      pthread_mutex_lock(&lock);
-      pthread_cond_signal(&finished);
-      pthread_mutex_unlock(&lock);
-    }
+    join_job(self->index);
   }
 }
 
@@ -134,9 +146,9 @@ int pool_set_threads(int threads) {
   return 0;
 }
 
-static int workers_done(const void* unused) {
+static int workers_out(const void* unused) {
   (void)unused;
-  return atomic_load_explicit(&busy_workers, memory_order_acquire) == 0;
+  return atomic_load(&inside) == 0;
 }
 
 void pool_run(int tasks, pool_task_fn fn, void* context) {
@@ -149,15 +161,18 @@ void pool_run(int tasks, pool_task_fn fn, void* context) {
   job_context = context;
   job_tasks = tasks;
   atomic_store(&next_task, 0);
-  atomic_store(&busy_workers, worker_count);
+  atomic_store(&job_open, 1);
   pthread_mutex_lock(&lock);
   atomic_fetch_add_explicit(&generation, 1, memory_order_release);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
   run_tasks(0);
-  if (!spin_until(workers_done, NULL)) {
+  /* Every task is claimed: close, then wait for the workers inside. A worker counted after this sees the job
+   * closed (both sides are seq_cst), so it never touches the job fields the next pool_run writes. */
+  atomic_store(&job_open, 0);
+  if (!spin_until(workers_out, NULL)) {
     pthread_mutex_lock(&lock);
-    while (atomic_load(&busy_workers) != 0) pthread_cond_wait(&finished, &lock);
+    while (atomic_load(&inside) != 0) pthread_cond_wait(&finished, &lock);
     pthread_mutex_unlock(&lock);
   }
 }

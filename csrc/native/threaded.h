@@ -56,4 +56,10 @@ int native_batch_norm_backward(const float* x, const float* dy, const float* mea
 
 double native_peak_flops(long rounds);
 
+/* Compiled plans (plan_calls.c): one fused-kernel call [number, arguments...] over the arena at `base` (returns
+ * what a size query returns, else 0), the argument count of call `fn` (-1 for none such), and a whole program. */
+double native_plan_call(char* base, const int32_t* call);
+int native_plan_call_arguments(int32_t fn);
+void native_plan_run(char* base, const int32_t* program);
+
 #endif

@@ -7,7 +7,7 @@
  */
 #include "../f32-conv/im2col.h"
 #include "../f32-gemm/gemm.h"
-#include "gemm_direct_ukernel.h"
+#include "../f32-gemm/gemm_direct_ukernel.h"
 #include "threaded.h"
 
 /* Floats of im2col buffer per block of output pixels: 4 MB, large enough for a 7x7 layer's whole 3x3 im2col. */

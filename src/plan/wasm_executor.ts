@@ -16,8 +16,8 @@ import { ArgumentError, FormatError, SepconvError } from '../errors.js';
 import { CONTROL_WORDS, FAILED, RUN, STOP, barrier } from './barrier.js';
 import type { ExecutorOptions, LoadedPlan, PlanExecutor, Program } from './executor.js';
 import { asFusedExports, type FusedWasmExports } from './wasm_exports.js';
-import { Layout, alignUp } from './wasm_layout.js';
-import { StepLoader, TASK_FUNCTIONS, type Phase, type Task } from './wasm_steps.js';
+import { Layout } from './wasm_layout.js';
+import { StepLoader, TASK_FUNCTIONS, placeSteps, type Phase, type Task } from './wasm_steps.js';
 import type { WorkerData } from './wasm_worker.js';
 
 /** Stack of each worker thread (the kernels keep only small tiles on the stack). */
@@ -165,21 +165,11 @@ async function load(program: Program, options: ExecutorOptions): Promise<LoadedP
   const prepared = program.steps.map((s) => loader.prepare(s));
   const stacks = threads > 1 ? mem.alloc((threads - 1) * WORKER_STACK) : 0;
   const controlAt = threads > 1 ? mem.alloc(4 * CONTROL_WORDS) : 0;
-  const arenaBytes = alignUp(program.memory.arenaBytes);
-  const scratchBytes = alignUp(Math.max(0, ...prepared.map((p) => p.scratchBytes)));
-  const staging = Math.max(0, ...loader.packs.map((j) => j.data.byteLength));
-  const base = mem.alloc(Math.max(arenaBytes + threads * scratchBytes, staging));
-  for (const job of loader.packs) {
-    new Float32Array(wasm.memory.buffer, base, job.data.length).set(job.data);
-    job.pack(base);
-  }
-  const at = (id: number): number => base + program.memory.offsets[id];
-  const phases = prepared.map((p) => p.bind(at, (t) => base + arenaBytes + t * scratchBytes))
-    .filter((p): p is Phase => p !== null && ('eager' in p || p.tasks.some((t) => t.length > 0)));
+  const { phases, at, scratchBytes } = placeSteps(loader, prepared, mem, wasm.memory, program);
   const pool = threads > 1 ? await startWorkers(instance, phases, threads, stacks, controlAt) : null;
   const values = program.values;
   return new WasmPlan(wasm.memory, wasm, phases, at(program.input), values[program.input].size, at(program.output),
-    values[program.output].size, loader.weightBytes, threads * scratchBytes, threads, pool);
+    values[program.output].size, loader.weightBytes, scratchBytes, threads, pool);
 }
 
 export const wasmExecutor: PlanExecutor = { backend: 'wasm', load };

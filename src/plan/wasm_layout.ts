@@ -1,6 +1,7 @@
 /**
- * Laying a plan out in a wasm module's memory while it loads: bump allocation (growing the memory page by page,
- * never later) and the structs the C kernels read (csrc/include/sepconv.h).
+ * Laying a plan out in its memory while it loads (a wasm module's memory, or the native executor's arena being
+ * staged): bump allocation (growing the memory page by page, never later) and the structs the C kernels read
+ * (csrc/include/sepconv.h).
  */
 import type { ConvGeometry, PoolGeometry, UnaryKind } from '../backend/kernels.js';
 import { ArgumentError } from '../errors.js';
@@ -18,11 +19,24 @@ const ACT_NONE = -1;
 
 export const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
+/** What a plan is laid out in: a WebAssembly.Memory, or anything growing by the same 64 KiB pages. */
+export interface PlanMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): unknown;
+}
+
+export const PAGE_BYTES = PAGE;
+
 export class Layout {
   private top: number;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+  constructor(private readonly memory: PlanMemory, heapBase: number) {
     this.top = alignUp(Math.max(heapBase, ALIGN));
+  }
+
+  /** Bytes from the start of the memory to the end of the last allocation. */
+  get bytes(): number {
+    return this.top;
   }
 
   /** Reserves `bytes` (never at 0, which the kernels read as NULL) and returns their offset. */

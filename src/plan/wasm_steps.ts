@@ -1,16 +1,17 @@
 /**
- * Plan steps as wasm kernel calls. Loading a step stores what it needs in the module's memory (structs, biases,
- * weights packed by the C pack functions) and splits its work between threads: convolutions, depthwise and pooling
- * by bands of output rows (each band is the same kernel on the input rows it reads, with the padding that is left
- * above and below them), matrix products by rows (or by column panels when there are few rows), element-wise
- * steps by ranges. A call is a kernel name and integer arguments, so worker threads can make the same calls on
- * their own instance of the module.
+ * Plan steps as fused-kernel calls, for the wasm executor and the native one alike. Loading a step stores what it
+ * needs in the plan's memory (structs, biases, weights packed by the C pack functions) and splits its work between
+ * threads: convolutions, depthwise and pooling by bands of output rows (each band is the same kernel on the input
+ * rows it reads, with the padding that is left above and below them), matrix products by rows (or by column panels
+ * when there are few rows), element-wise steps by ranges. A call is a kernel number and integer arguments (byte
+ * offsets into the plan's memory stand for pointers), so wasm worker threads can make the same calls on their own
+ * instance of the module and the native addon can run a whole plan from one array of them.
  */
 import type { ConvGeometry, PoolGeometry } from '../backend/kernels.js';
 import type { Program } from './executor.js';
 import type { Step } from './ir.js';
 import { runEager } from './js_executor.js';
-import type { Layout } from './wasm_layout.js';
+import { alignUp, type Layout, type PlanMemory } from './wasm_layout.js';
 import type { FusedWasmExports } from './wasm_exports.js';
 
 /** The kernels a task may call, by index (workers receive indices, not functions). */
@@ -21,6 +22,16 @@ export const TASK_FUNCTIONS = [
 ] as const satisfies readonly (keyof FusedWasmExports)[];
 
 type TaskFunction = (typeof TASK_FUNCTIONS)[number];
+
+/** The sizes and packs a loader asks of the kernels while it lays a plan out (the native addon numbers them after TASK_FUNCTIONS). */
+export const LOAD_QUERIES = [
+  'sepconv_fused_gemm_nr', 'sepconv_fused_gemm_packed_size', 'sepconv_fused_gemm_pack', 'sepconv_fused_gemm_workspace',
+  'sepconv_fused_conv2d_packed_size', 'sepconv_fused_conv2d_pack', 'sepconv_fused_conv2d_workspace',
+  'sepconv_fused_depthwise_workspace', 'sepconv_fused_dwpw_workspace',
+] as const satisfies readonly (keyof FusedWasmExports)[];
+
+/** What StepLoader needs of a kernel build: its load-time queries, and the memory the plan is laid out in. */
+export type StepKernels = Pick<FusedWasmExports, (typeof LOAD_QUERIES)[number]> & { readonly memory: PlanMemory };
 
 /** One kernel call: [index into TASK_FUNCTIONS, ...integer arguments]. */
 export type Task = number[];
@@ -109,16 +120,17 @@ function stepWork(s: Step, program: Program): number {
   }
 }
 
-/** Loads steps into one module's memory for a given thread count. */
+/** Loads steps into one plan memory for a given thread count. */
 export class StepLoader {
   /** Weights to pack once the staging area exists: `pack(raw)` packs the data staged at `raw`. */
   readonly packs: { data: Float32Array; pack: (raw: number) => void }[] = [];
   weightBytes = 0;
   private readonly nr: number;
 
-  constructor(private readonly wasm: FusedWasmExports, private readonly mem: Layout, private readonly program: Program,
-    private readonly threads: number, private readonly minSplitWork: number) {
-    this.nr = wasm.sepconv_fused_gemm_nr();
+  /** Steps worth it are split in `threads` task lists, one per thread, each with its own scratch area. */
+  constructor(private readonly kernels: StepKernels, private readonly mem: Layout, private readonly program: Program,
+    readonly threads: number, private readonly minSplitWork: number) {
+    this.nr = kernels.sepconv_fused_gemm_nr();
   }
 
   private weights(data: Float32Array | null): number {
@@ -172,16 +184,16 @@ export class StepLoader {
   }
 
   private conv(s: Extract<Step, { kind: 'conv' }>, parts: number): PreparedStep {
-    const { wasm, mem } = this;
+    const { kernels, mem } = this;
     const whole = mem.conv(s.g);
-    const w = this.packed(wasm.sepconv_fused_conv2d_packed_size(whole), s.w, (raw, p) => wasm.sepconv_fused_conv2d_pack(raw, p, whole));
+    const w = this.packed(kernels.sepconv_fused_conv2d_packed_size(whole), s.w, (raw, p) => kernels.sepconv_fused_conv2d_pack(raw, p, whole));
     const bias = this.weights(s.bias);
     const e = mem.epilogue(s.epilogue.act, s.epilogue.actAfterResidual);
     const g = s.g;
     const inImage = 4 * g.inH * g.inW * g.inC, outRow = 4 * g.outW * g.outC;
     const bands = this.bands(parts, g.batch, g.outH, 4 * g.inW * g.inC, (b) => convBand(g, b), (b) => mem.conv(b));
     return {
-      scratchBytes: 4 * wasm.sepconv_fused_conv2d_workspace(whole),
+      scratchBytes: 4 * kernels.sepconv_fused_conv2d_workspace(whole),
       bind: (at, scratch) => ({ tasks: bands.map((parts, t) => parts.map(({ s: b, g: gp, skip }) => {
         const out = (b.image * g.outH + b.r0) * outRow;
         const r = s.epilogue.residual;
@@ -192,7 +204,7 @@ export class StepLoader {
   }
 
   private depthwiseStep(s: Extract<Step, { kind: 'depthwise' }>, parts: number): PreparedStep {
-    const { wasm, mem } = this;
+    const { kernels, mem } = this;
     const g = s.g;
     const whole = mem.conv(g);
     const w = this.weights(s.w);
@@ -201,7 +213,7 @@ export class StepLoader {
     const inImage = 4 * g.inH * g.inW * g.inC, outRow = 4 * g.outW * g.outC;
     const bands = this.bands(parts, g.batch, g.outH, 4 * g.inW * g.inC, (b) => convBand(g, b), (b) => mem.conv(b));
     return {
-      scratchBytes: 4 * wasm.sepconv_fused_depthwise_workspace(whole),
+      scratchBytes: 4 * kernels.sepconv_fused_depthwise_workspace(whole),
       bind: (at, scratch) => ({ tasks: bands.map((parts, t) => parts.map(({ s: b, g: gp, skip }) => {
         const out = (b.image * g.outH + b.r0) * outRow;
         const r = s.epilogue.residual;
@@ -212,20 +224,20 @@ export class StepLoader {
   }
 
   private dwpw(s: Extract<Step, { kind: 'dwpw' }>, parts: number): PreparedStep {
-    const { wasm, mem } = this;
+    const { kernels, mem } = this;
     const g = s.dw.g;
     const whole = mem.conv(g);
     const dwW = this.weights(s.dw.w);
     const dwBias = this.weights(s.dw.bias);
     const dwE = mem.epilogue(s.dw.act, false);
     const k = g.outC, n = s.pw.n;
-    const pw = this.packed(wasm.sepconv_fused_gemm_packed_size(k, n), s.pw.w, (raw, p) => wasm.sepconv_fused_gemm_pack(raw, p, k, n));
+    const pw = this.packed(kernels.sepconv_fused_gemm_packed_size(k, n), s.pw.w, (raw, p) => kernels.sepconv_fused_gemm_pack(raw, p, k, n));
     const pwBias = this.weights(s.pw.bias);
     const pwE = mem.epilogue(s.epilogue.act, s.epilogue.actAfterResidual);
     const inImage = 4 * g.inH * g.inW * g.inC, outRow = 4 * g.outW * n;
     const bands = this.bands(parts, g.batch, g.outH, 4 * g.inW * g.inC, (b) => convBand(g, b), (b) => mem.conv(b));
     return {
-      scratchBytes: 4 * wasm.sepconv_fused_dwpw_workspace(whole, n),
+      scratchBytes: 4 * kernels.sepconv_fused_dwpw_workspace(whole, n),
       bind: (at, scratch) => ({ tasks: bands.map((parts, t) => parts.map(({ s: b, g: gp, skip }) => {
         const out = (b.image * g.outH + b.r0) * outRow;
         const r = s.epilogue.residual;
@@ -236,9 +248,9 @@ export class StepLoader {
   }
 
   private gemm(s: Extract<Step, { kind: 'gemm' }>, parts: number): PreparedStep {
-    const { wasm, mem } = this;
+    const { kernels, mem } = this;
     const { m, k, n } = s;
-    const w = this.packed(wasm.sepconv_fused_gemm_packed_size(k, n), s.w, (raw, p) => wasm.sepconv_fused_gemm_pack(raw, p, k, n));
+    const w = this.packed(kernels.sepconv_fused_gemm_packed_size(k, n), s.w, (raw, p) => kernels.sepconv_fused_gemm_pack(raw, p, k, n));
     const bias = this.weights(s.bias);
     const e = mem.epilogue(s.epilogue.act, s.epilogue.actAfterResidual);
     const byRows = m >= 16 * parts || n < 2 * this.nr;
@@ -263,7 +275,7 @@ export class StepLoader {
       });
       return { tasks };
     };
-    return { scratchBytes: 4 * wasm.sepconv_fused_gemm_workspace(), bind };
+    return { scratchBytes: 4 * kernels.sepconv_fused_gemm_workspace(), bind };
   }
 
   private pool(s: Extract<Step, { kind: 'maxPool' | 'avgPool' }>, parts: number): PreparedStep {
@@ -316,11 +328,41 @@ export class StepLoader {
     }
   }
 
-  /** Copies the inputs out of the module's memory, runs the op eagerly and copies its result back. */
+  /** Copies the inputs out of the plan's memory, runs the op eagerly and copies its result back. */
   private eager(s: Extract<Step, { kind: 'eager' }>, at: (value: number) => number): () => void {
-    const memory = this.wasm.memory;
+    const memory = this.kernels.memory;
     const values = this.program.values;
     const view = (id: number): Float32Array => values[id].constant ?? new Float32Array(memory.buffer, at(id), values[id].size);
     return () => view(s.output).set(runEager(s, view, this.program));
   }
+}
+
+/** A plan's steps placed in memory: each step's calls, where each value lives, and its scratch space. */
+export interface PlacedSteps {
+  phases: Phase[];
+  /** Byte offset of each activation. */
+  at: (value: number) => number;
+  /** Scratch bytes of all threads together. */
+  scratchBytes: number;
+}
+
+/**
+ * Lays out the activations (at the memory plan's offsets) and each thread's scratch after everything `prepared`
+ * stored, packs the weights (their raw data staged in that area, unused at load) and binds every step's calls.
+ * Steps with nothing to run are dropped.
+ */
+export function placeSteps(loader: StepLoader, prepared: PreparedStep[], mem: Layout, memory: PlanMemory, program: Program): PlacedSteps {
+  const threads = loader.threads;
+  const arenaBytes = alignUp(program.memory.arenaBytes);
+  const scratchBytes = alignUp(Math.max(0, ...prepared.map((p) => p.scratchBytes)));
+  const staging = Math.max(0, ...loader.packs.map((j) => j.data.byteLength));
+  const base = mem.alloc(Math.max(arenaBytes + threads * scratchBytes, staging));
+  for (const job of loader.packs) {
+    new Float32Array(memory.buffer, base, job.data.length).set(job.data);
+    job.pack(base);
+  }
+  const at = (id: number): number => base + program.memory.offsets[id];
+  const phases = prepared.map((p) => p.bind(at, (t) => base + arenaBytes + t * scratchBytes))
+    .filter((p): p is Phase => p !== null && ('eager' in p || p.tasks.some((t) => t.length > 0)));
+  return { phases, at, scratchBytes: threads * scratchBytes };
 }

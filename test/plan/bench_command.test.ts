@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { initBackend } from '../../src/backend/select.js';
 import { parseCommandArgs, UsageError, type CliIO } from '../../src/cli/command.js';
 import { benchCommand } from '../../src/cli/commands/bench.js';
+import { nativeSkip } from '../backend/native/harness.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
 import { smallCnn } from '../../src/models/baselines.js';
 import { Random } from '../../src/tensor/random.js';
@@ -28,6 +29,13 @@ test('--json prints the median, min and max with the backend, threads and batch'
   assert.deepEqual(Object.keys(r), ['median_ms', 'min_ms', 'max_ms', 'backend', 'threads', 'batch']);
   assert.ok(r.min_ms > 0 && r.min_ms <= r.median_ms && r.median_ms <= r.max_ms);
   assert.deepEqual([r.backend, r.threads, r.batch], ['wasm', 1, 2]);
+});
+
+test('--backend native benchmarks a plan run by the native executor', { skip: nativeSkip }, async () => {
+  const r = JSON.parse(await bench('mobilenet_v3_small', '--size', '64x64', '--runs', '2', '--threads', '2', '--backend', 'native', '--json'));
+  assert.deepEqual([r.backend, r.threads, r.batch], ['native', 2, 1]);
+  const text = await bench('mobilenet_v2', '--size', '48x48', '--runs', '2', '--backend', 'native');
+  assert.match(text, /plan on native: .*dwpw/);
 });
 
 test('the text report gives timings, throughput and the plan summary; threads are honoured', async () => {

@@ -1,5 +1,6 @@
 /**
- * The fused kernels at their edges, through small graphs compiled for wasm and js and compared with eager js:
+ * The fused kernels at their edges, through small graphs compiled for wasm, js and native (when the addon is built)
+ * and compared with eager js:
  * channel counts below, at and past the SIMD width, odd sizes, stride 2 with 'same' padding, explicit asymmetric
  * padding, dilation, depth multipliers, groups, row bands (several per image), batch > 1, every epilogue.
  */
@@ -16,6 +17,8 @@ import { avgPool2d, globalAvgPool2d, maxPool2d } from '../../src/ops/pool.js';
 import { reshape } from '../../src/ops/shape.js';
 import { compile } from '../../src/plan/compile.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { nativeInfo, setNativeIsa } from '../../src/backend/native/index.js';
+import { nativeSkip } from '../backend/native/harness.js';
 import { Fn, checkPlan, randomInput, weight } from './helpers.js';
 
 interface Case {
@@ -81,6 +84,7 @@ for (const [ci, c] of [1, 3, 4, 5, 8, 13].entries())
 for (const [i, [k, groups, o]] of ([
   [1, 1, { stride: 2 }], [1, 2, {}], [3, 1, { padding: 'same' }], [3, 1, { stride: 2, padding: 'same' }], [5, 3, { padding: 'same' }],
   [3, 2, { padding: [1, 0, 0, 2], dilation: 2 }], [3, 3, { stride: 2, padding: 'valid' }],
+  [3, 1, { stride: [2, 1], padding: [2, 1, 0, 1], dilation: [2, 1] }],
 ] as [number, number, Conv2dOptions][]).entries())
   for (const outC of [6, 5 * groups]) {
     const w = weight([k, k, 6 / groups, outC], 20 + i);
@@ -149,29 +153,40 @@ cases.push(
   },
 );
 
-for (const backend of ['wasm', 'js'])
-  test(`fused kernels on ${backend} equal eager js at the edges (${cases.length} graphs)`, async () => {
-    for (const [i, c] of cases.entries()) {
+for (const backend of ['wasm', 'js', 'native'])
+  test(`fused kernels on ${backend} equal eager js at the edges (${cases.length} graphs${backend === 'native' ? ', every ISA' : ''})`,
+    { skip: backend === 'native' && nativeSkip }, async () => {
+      // A native plan runs on the ISA it was loaded with (its weights are packed for that ISA's kernels).
+      const isas = backend === 'native' ? nativeInfo().isas : [''];
+      try {
+        for (const isa of isas) {
+          if (isa !== '') setNativeIsa(isa);
+          for (const [i, c] of cases.entries()) {
+            const model = c.model();
+            const plan = await compile(model, c.shape, { backend });
+            checkPlan(plan, model, randomInput(c.shape, i), `${c.name}${isa === '' ? '' : ` (${isa})`}`);
+          }
+        }
+      } finally {
+        if (backend === 'native') setNativeIsa(isas[0]);
+      }
+    });
+
+for (const backend of ['wasm', 'native'])
+  test(`split over 3 threads, the ${backend} kernels give exactly the single-thread results`, { skip: backend === 'native' && nativeSkip }, async () => {
+    // Every fourth graph, and all the ones after the depthwise sweep (bands, convs, GEMMs, pools, element-wise).
+    const picked = cases.filter((c, i) => i % 4 === 0 || !c.name.startsWith('depthwise'));
+    for (const [i, c] of picked.entries()) {
       const model = c.model();
-      const plan = await compile(model, c.shape, { backend });
-      checkPlan(plan, model, randomInput(c.shape, i), c.name);
+      const x = randomInput(c.shape, i);
+      const one = await compile(model, c.shape, { backend });
+      // minSplitWork 0: split every step, however small.
+      const three = await compile(model, c.shape, { backend, threads: 3, minSplitWork: 0 });
+      try {
+        assert.equal(three.threads, 3);
+        assert.deepEqual(three.run(x).data, one.run(x).data, c.name);
+      } finally {
+        three.dispose();
+      }
     }
   });
-
-test('split over 3 threads, the wasm kernels give exactly the single-thread results', async () => {
-  // Every fourth graph, and all the ones after the depthwise sweep (bands, convs, GEMMs, pools, element-wise).
-  const picked = cases.filter((c, i) => i % 4 === 0 || !c.name.startsWith('depthwise'));
-  for (const [i, c] of picked.entries()) {
-    const model = c.model();
-    const x = randomInput(c.shape, i);
-    const one = await compile(model, c.shape, { backend: 'wasm' });
-    // minSplitWork 0: split every step, however small.
-    const three = await compile(model, c.shape, { backend: 'wasm', threads: 3, minSplitWork: 0 });
-    try {
-      assert.equal(three.threads, 3);
-      assert.deepEqual(three.run(x).data, one.run(x).data, c.name);
-    } finally {
-      three.dispose();
-    }
-  }
-});

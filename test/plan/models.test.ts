@@ -1,6 +1,6 @@
 /**
  * Compiled plans agree with eager execution for every model builder (batch 1 and 3, small resolutions), a
- * separabilized CNN and imported ONNX models, on the wasm and js executors.
+ * separabilized CNN and imported ONNX models, on the wasm and js executors (and native, when the addon is built).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,6 +9,7 @@ import { buildModel, modelNames, separabilize, smallCnn } from '../../src/models
 import { compile } from '../../src/plan/compile.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { nativeSkip } from '../backend/native/harness.js';
 import { assertMatches, checkPlan, eagerReference, randomInput, randomizeBatchNorms } from './helpers.js';
 
 /** Builders at the smallest sizes that keep every stage non-empty, and narrow where they have a width. */
@@ -29,7 +30,7 @@ for (const name of modelNames.filter((n) => !SKIP.has(n))) {
     const x = randomInput([3, size, size, channels], 3);
     const expected = eagerReference(model, x);
     const first = new Tensor(x.data.slice(0, x.size / 3), [1, size, size, channels]);
-    const backends = WASM_ONLY.has(name) ? ['wasm'] : ['wasm', 'js'];
+    const backends = [...(WASM_ONLY.has(name) ? ['wasm'] : ['wasm', 'js']), ...(nativeSkip === undefined ? ['native'] : [])];
     for (const backend of backends) {
       const plan3 = await compile(model, x.shape, { backend });
       assert.equal(plan3.report.fallbacks.length, 0, `${name}: ${JSON.stringify(plan3.report.fallbacks)}`);

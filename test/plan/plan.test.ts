@@ -19,6 +19,7 @@ import { compile } from '../../src/plan/compile.js';
 import { record } from '../../src/tensor/autograd.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { nativeSkip } from '../backend/native/harness.js';
 import { Fn, checkPlan, randomInput, randomizeBatchNorms, weight } from './helpers.js';
 
 const smallMobileNet = () => {
@@ -146,7 +147,7 @@ test('threaded wasm plans (2 threads) give exactly the single-thread results and
 
 test('execute() runs on the plan\'s own input buffer and leaves the result in outputData, with no copies', async () => {
   const model = smallMobileNet();
-  for (const backend of ['wasm', 'js']) {
+  for (const backend of ['wasm', 'js', ...(nativeSkip === undefined ? ['native'] : [])]) {
     const plan = await compile(model, [1, 32, 32, 3], { backend });
     const x = randomInput([1, 32, 32, 3], 8);
     const expected = plan.run(x).data;

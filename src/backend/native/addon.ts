@@ -39,14 +39,23 @@ export interface SepconvNativeAddon {
   setIsa(name: string): void;
   /** GFLOP/s of a multiply-add loop in the current ISA on all threads at once, run for about `milliseconds`. */
   peakGflops(milliseconds: number): number;
+
+  /** Compiled plans (src/plan/native_executor.ts): a zeroed arena of `bytes`, 64-byte aligned, in native memory. */
+  planArena(bytes: number): ArrayBuffer;
+  /** Detaches a plan's arena (its views then read nothing) and lets its memory go. */
+  planRelease(arena: ArrayBuffer): void;
+  /** One fused-kernel call [number, arguments...] on `buffer` (byte offsets as pointers) with ISA isas()[isa]; returns sizes. */
+  planCall(buffer: ArrayBuffer, isa: number, call: Int32Array): number;
+  /** Runs a plan program (csrc/native/plan_calls.c) on `arena` with ISA isas()[isa], growing the pool to `threads` if smaller. */
+  planRun(arena: ArrayBuffer, isa: number, program: Int32Array, threads: number): void;
 }
 
 /** The interface version this library calls (SEPCONV_NATIVE_ABI in csrc/native/addon.c). */
-export const NATIVE_ABI = 1;
+export const NATIVE_ABI = 2;
 
 export const requiredFunctions: readonly (keyof SepconvNativeAddon)[] = [
   'matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'depthwiseConv2d',
   'depthwiseConv2dBackwardInput', 'depthwiseConv2dBackwardFilter', 'unary', 'unaryBackward', 'maxPool2d',
   'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'channelMoments', 'batchNormForward', 'batchNormBackward',
-  'setThreads', 'threads', 'isas', 'isa', 'setIsa', 'peakGflops',
+  'setThreads', 'threads', 'isas', 'isa', 'setIsa', 'peakGflops', 'planArena', 'planRelease', 'planCall', 'planRun',
 ];

@@ -1,12 +1,15 @@
 /**
  * The `native` backend (Node only): the C kernels of csrc/ as a Node-API addon with full-width SIMD (SSE2, AVX2 +
  * FMA or AVX-512, picked at run time) and its own threads. `await initNativeBackend()` loads it and registers
- * 'native' (initBackend in ../select.ts does this first of all backends); it does not make it active.
+ * 'native' (initBackend in ../select.ts does this first of all backends), and its plan executor, so that
+ * `compile(model, shape, { backend: 'native' })` runs in the addon; it does not make it active.
  *
  * Threads: SEPCONV_THREADS, or every core Node reports available; setNativeThreads changes it later. Results do
  * not depend on the thread count (work splits by shape only).
  */
 import { ArgumentError } from '../../errors.js';
+import { registerPlanExecutor } from '../../plan/executor.js';
+import { nativePlanExecutor } from '../../plan/native_executor.js';
 import type { Backend } from '../kernels.js';
 import { registerBackend } from '../registry.js';
 import type { SepconvNativeAddon } from './addon.js';
@@ -47,6 +50,7 @@ export async function initNativeBackend(): Promise<Backend> {
       addon.setThreads(await defaultThreads());
       const backend: Backend = { name: 'native', kernels: createNativeKernels(addon) };
       registerBackend(backend);
+      registerPlanExecutor(nativePlanExecutor(addon));
       loaded = addon;
       return { backend, addon };
     })();

@@ -93,8 +93,8 @@ export const benchCommand: Command = {
     const runs = parsePositiveInt(text('runs') ?? '20', 'runs');
     const sizeText = text('size');
     const t = target(ctx.positionals[0]!, sizeText === undefined ? undefined : parseSize(sizeText));
-    // The backend also runs any op the plan leaves to eager execution; an active backend without plan kernels
-    // (e.g. native before its executor exists) plans on wasm.
+    // The backend also runs any op the plan leaves to eager execution; an active backend without a plan executor
+    // plans on wasm (initBackend('native') registers the native one).
     if (backendName !== undefined) await initBackend(backendName);
     const backend = backendName ?? (planBackends().includes(getBackend()) ? getBackend() : 'wasm');
     const shape = [batch, ...t.input];
