@@ -29,6 +29,12 @@ export interface SeparabilizeOptions {
   inputShape?: readonly number[];
   /** Initialisation of the new layers. Default the library-wide generator. */
   rng?: Random;
+  /**
+   * Leaves the first factorisable convolution (in module order: the stem) standard, as MobileNets do. Over 1-3
+   * input channels a depthwise conv has only 1-3 filters, so every pointwise output mixes at most that many
+   * filtered maps, while the stem is a small share of the multiply-adds. Default false.
+   */
+  keepStem?: boolean;
 }
 
 /** Parameters and multiply-adds (per image of the report's input). */
@@ -68,7 +74,7 @@ const isFactorisable = (m: Module): m is Conv2d => m instanceof Conv2d && m.grou
 export function separabilize(model: Module, options: SeparabilizeOptions = {}): { model: Module; report: SeparabilizeReport } {
   const rng = options.rng ?? globalRandom;
   const modules = new Map(model.namedModules());
-  const targets = [...modules].filter(([, m]) => isFactorisable(m)) as [string, Conv2d][];
+  const targets = ([...modules].filter(([, m]) => isFactorisable(m)) as [string, Conv2d][]).slice(options.keepStem ? 1 : 0);
   const parents = targets.map(([path]) => parentOf(path, modules));
   const inputShape = options.inputShape ?? defaultInputShape(model);
 

@@ -94,6 +94,16 @@ test('separabilize reaches convs inside residual blocks and the stems of the bui
   assert.equal(v3.numParameters(), before - 3 * 3 * 3 * 16 + 3 * 3 * 3 + 3 * 16);
 });
 
+test('separabilize keepStem leaves the first convolution standard and replaces the rest', () => {
+  const model = smallCnn({ width: 8, rng: new Random(0) });
+  const stem = model.namedModules().find(([k]) => k === 'features.0')?.[1];
+  const { report } = separabilize(model, { keepStem: true, inputShape: [28, 28, 1] });
+  assert.deepEqual(report.layers.map((l) => l.path), ['features.4', 'features.8']);
+  assert.equal(model.namedModules().find(([k]) => k === 'features.0')?.[1], stem);
+  assert.ok(stem instanceof Conv2d);
+  assert.deepEqual(model.call(randomImages([1, 28, 28, 1])).shape, [1, 10]);
+});
+
 test('separabilize works inside nn containers (Sequential, Residual), and needs an input shape it can find', () => {
   const seq = new Sequential(
     new Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3, padding: 'same' }),
