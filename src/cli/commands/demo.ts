@@ -55,8 +55,8 @@ const DEFAULT_WIDTH = 24;
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'train a standard CNN and its separable twin on built-in digits and compare them',
-  description: 'The main job. Trains small_cnn and its separable twin (every standard 3x3 conv replaced by depthwise 3x3 + ' +
-    'BN + ReLU + pointwise 1x1) with the same data, seed and schedule on the 10,000 built-in MNIST digits (8,000 train, ' +
+  description: 'The main job. Trains small_cnn and its separable twin (every standard 3x3 conv but the stem replaced by ' +
+    'depthwise 3x3 + BN + ReLU + pointwise 1x1) with the same data, seed and schedule on the 10,000 built-in MNIST digits (8,000 train, ' +
     '2,000 test), then prints parameters, multiply-adds, measured batch-1 latency, test accuracy and the ratios, and writes ' +
     'demo.svg (accuracy against multiply-adds, and the test-accuracy curves) plus each run\'s checkpoint, log and curves.',
   positionals: [],
@@ -75,7 +75,7 @@ export const demoCommand: Command = {
     const out = ctx.string('out') ?? join('runs', 'demo');
     checkOutputDir(out);
     const base: RunConfig = {
-      model: 'small_cnn', separable: false, width, data: 'mnist', epochs, batch: 32, lr: 0.01, optimizer: 'adam',
+      model: 'small_cnn', separable: false, keepStem: true, width, data: 'mnist', epochs, batch: 32, lr: 0.01, optimizer: 'adam',
       schedule: 'cosine', warmupEpochs: 0.1, weightDecay: 0, momentum: 0.9, labelSmoothing: 0, seed: 0,
       limit: limitText === undefined ? undefined : parsePositiveInt(limitText, 'limit'), augment: { cropPadding: 0, horizontalFlip: false },
     };

@@ -23,6 +23,7 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
   return {
     model: opt('model') ?? 'small_cnn',
     separable: ctx.flag('separable'),
+    keepStem: ctx.flag('keep-stem'),
     width: num('width', parsePositiveNumber, undefined as number | undefined),
     data: opt('data') ?? 'mnist',
     epochs: num('epochs', parsePositiveInt, 2),
@@ -44,6 +45,7 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
 export const trainOptions = {
   model: { type: 'string', valueName: 'NAME', description: "model builder (see 'sepconv cost --help' for names)", defaultText: 'small_cnn' },
   separable: { type: 'boolean', description: 'train the separable twin: every standard KxK conv becomes depthwise + BN + ReLU + pointwise' },
+  'keep-stem': { type: 'boolean', description: 'with --separable: leave the first conv standard, as MobileNets do' },
   width: { type: 'string', valueName: 'W', description: 'width (channels of the first stage) or width multiplier, per builder' },
   data: { type: 'string', valueName: 'SPEC', description: `dataset: ${DATASET_SPECS.join('; ')}`, defaultText: 'mnist' },
   epochs: { type: 'string', valueName: 'N', description: 'epochs to train', defaultText: '2' },
@@ -78,7 +80,7 @@ export const trainCommand: Command = {
   },
   examples: [
     'train',
-    'train --model small_cnn --separable --data fashion-mnist --epochs 10 --out runs/fmnist-sep',
+    'train --model small_cnn --separable --keep-stem --data fashion-mnist --epochs 10 --out runs/fmnist-sep',
     'train --out runs/fmnist-sep --resume',
   ],
   async run(ctx) {
