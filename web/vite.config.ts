@@ -13,7 +13,8 @@ export default defineConfig({
   root: webRoot,
   base: './',
   plugins: [digitsAsset()],
-  worker: { format: 'es' },
+  // The workers build and run models: sepconv's errors name the layer's class ("TfjsModel: ..."), so keep class names.
+  worker: { format: 'es', rolldownOptions: { output: { keepNames: true } } },
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
   build: {
     outDir: 'dist',

@@ -2,7 +2,7 @@
  * The web page in a real browser (Debian's Chromium through playwright-core): every tab loads without console errors,
  * its controls work, the explainer's numbers equal compareConv's, the explorer's totals equal the cost analyser's,
  * the Run tab's probabilities equal `sepconv predict`'s for the same checkpoint and image (and `loadTfjsModel`'s for a
- * TF.js model.json dropped with its shards), training runs and its curves update, and bad input shows a message. Screenshots at desktop and phone width go to test/web/screenshots/.
+ * TF.js layers or graph model.json dropped with its shards), training runs and its curves update, and bad input shows a message. Screenshots at desktop and phone width go to test/web/screenshots/.
  */
 import assert from 'node:assert/strict';
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ import { noGrad } from '../../src/tensor/autograd.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { PHONE, openPage, openSite, screenshot, skipBrowserTests, type Site } from './harness.js';
-import { randomizeWeights, saveLayersModel, tf } from '../io/tfjs/tfjs_fixtures.js';
+import { randomizeWeights, saveLayersModel, tf, type SavedModel } from '../io/tfjs/tfjs_fixtures.js';
+import { mobilenetGraphModel } from './tfjs_graph_fixture.js';
 import type { Page } from 'playwright-core';
 
 let site: Site;
@@ -80,6 +81,12 @@ function writePng(path: string): void {
   writeFileSync(path, PNG.sync.write(png, { colorType: 2 }));
 }
 
+/** An image file as the Run tab feeds it to a model of input [h, w, c]: resized, scaled to 0..1, batch of one. */
+function imageInput(path: string, h: number, w: number, c: number): Tensor {
+  const image = decodeImage(readFileSync(path), path);
+  return new Tensor(resizeImage(rgbaToChannels(image, c), image.height, image.width, c, h, w).map((v) => v / 255), [1, h, w, c]);
+}
+
 /** A file of `bytes` zeros without writing them (sparse), for the size limits. */
 function bigFile(path: string, bytes: number): void {
   const fd = openSync(path, 'w');
@@ -114,6 +121,11 @@ async function writeTfjsModel(name: string, extra: (m: tf.Sequential) => void = 
   randomizeWeights(m, 4);
   const saved = await saveLayersModel(m, { shardBytes: 1024 });
   m.dispose();
+  return writeTfjsFiles(name, saved);
+}
+
+/** Writes a saved TF.js model (layers or graph) into its own folder under `files`. */
+function writeTfjsFiles(name: string, saved: SavedModel): TfjsFiles {
   const dir = join(files, name);
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'model.json');
@@ -251,9 +263,7 @@ describe('web page', () => {
     const png = join(files, 'ring.png');
     writePng(png);
     const imported = onnx.importOnnx(readFileSync(file));
-    const image = decodeImage(readFileSync(png), 'ring.png');
-    const pixels = resizeImage(rgbaToChannels(image, 3), image.height, image.width, 3, 32, 32).map((v) => v / 255);
-    const expected = Array.from(noGrad(() => softmax(imported.call(new Tensor(pixels, [1, 32, 32, 3])))).data);
+    const expected = Array.from(noGrad(() => softmax(imported.call(imageInput(png, 32, 32, 3)))).data);
 
     const { page, errors } = await openPage(site, 'run');
     await page.getByLabel('Backend').selectOption('js');
@@ -285,9 +295,7 @@ describe('web page', () => {
     const png = join(files, 'ring.png');
     writePng(png);
     const model = nodeTfjsModel(tfjs);
-    const image = decodeImage(readFileSync(png), 'ring.png');
-    const pixels = resizeImage(rgbaToChannels(image, 3), image.height, image.width, 3, 20, 24).map((v) => v / 255);
-    const expected = Array.from(noGrad(() => model.call(new Tensor(pixels, [1, 20, 24, 3]))).data);
+    const expected = Array.from(noGrad(() => model.call(imageInput(png, 20, 24, 3))).data);
     assert.equal(expected.length, 7);
 
     const { page, errors } = await openPage(site, 'run');
@@ -357,6 +365,87 @@ describe('web page', () => {
     assert.match(await layers.innerText(), /model\.json could not be loaded as a TF\.js model: TF\.js layers model: 1 layer cannot be loaded:\s+layer 'up_sampling2d\w*' \(UpSampling2D\)/);
     assert.match(await layers.innerText(), /Supported layers: .*SeparableConv2D/);
     await screenshot(page, 'run-tfjs-bad-input');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  browserTest('run and explorer: a TF.js graph model (model.json with its shards) gives the probabilities and costs loadTfjsModel gives in Node', async () => {
+    // 96x80 is above the explorer's smallest timing size, so timing at a smaller size than the model takes is covered.
+    const graph = writeTfjsFiles('tfjs-graph', mobilenetGraphModel({ height: 96, width: 80, classes: 7, shardBytes: 1024 }));
+    assert.ok(graph.shards.length > 1, 'the weights span several shards');
+    const png = join(files, 'ring.png');
+    writePng(png);
+    const model = nodeTfjsModel(graph);
+    assert.equal(model.format, 'graph-model');
+    const expected = Array.from(noGrad(() => model.call(imageInput(png, 96, 80, 3))).data);
+    assert.equal(expected.length, 7);
+
+    const explorer = await openPage(site, 'explorer');
+    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    await explorer.page.getByLabel('Time at').selectOption('64');
+    await explorer.page.getByTestId('model-file').setInputFiles([graph.json, ...graph.shards]);
+    await explorer.page.getByTestId('model-title').filter({ hasText: 'model.json (TF.js graph model' }).waitFor({ timeout: 30_000 });
+    assert.match(await explorer.page.getByTestId('model-title').innerText(), new RegExp(`${graph.shards.length} weight shards`));
+    const report = analyse(model, [96, 80, 3]);
+    assert.equal(await numberAt(explorer.page, 'total-macs'), report.totals.macs);
+    assert.equal(await numberAt(explorer.page, 'total-params'), report.totals.params);
+    const kinds = explorer.page.getByTestId('kind-table').locator('tbody tr');
+    assert.equal(await kinds.count(), 3, 'depthwise, pointwise and other rows');
+    const layers = await explorer.page.getByTestId('top-macs').locator('tbody tr code').allInnerTexts();
+    for (const layer of ['MobilenetV2_Conv_Conv2D', 'MobilenetV2_expanded_conv_depthwise', 'MobilenetV2_expanded_conv_project_Conv2D'])
+      assert.ok(layers.includes(layer), `${layer} among the layers with the most MACs: ${layers.join(', ')}`);
+    await screenshot(explorer.page, 'explorer-tfjs-graph-desktop');
+    assert.deepEqual(explorer.errors, []);
+    await explorer.page.close();
+
+    const { page, errors } = await openPage(site, 'run');
+    await page.getByTestId('run-image-file').setInputFiles(png);
+    await page.getByTestId('run-model-file').setInputFiles([graph.json, ...graph.shards]);
+    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('sepconv-result').innerText(), /model\.json \(TF\.js graph model, \d+ weight shards/);
+    assert.match(await page.getByTestId('model-note').innerText(), /expects 96×80×3/);
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js graph model (wasm)');
+    const top = Number(await page.getByTestId('predictions').locator('.bar-row').first().getAttribute('data-index'));
+    assert.equal(top, expected.indexOf(Math.max(...expected)), 'top class');
+    await page.getByLabel('Backend').selectOption('js');
+    await page.getByTestId('sepconv-result').filter({ hasText: 'sepconv (js)' }).waitFor({ timeout: 30_000 });
+    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js graph model (js)');
+    await page.getByLabel('Also run in TF.js').check();
+    await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
+    const tfjsTop = Number(await page.getByTestId('tfjs-predictions').locator('.bar-row').first().getAttribute('data-index'));
+    assert.equal(tfjsTop, top, 'TF.js side-by-side top class');
+    await screenshot(page, 'run-tfjs-graph-desktop');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  browserTest('run and explorer: a TF.js graph model.json without one of its shards names the missing file', async () => {
+    const graph = writeTfjsFiles('tfjs-graph-missing', mobilenetGraphModel({ height: 96, width: 80, classes: 7, shardBytes: 1024 }));
+    const missing = graph.shards[1].split('/').pop()!;
+    const needs = new RegExp(`model\\.json needs the weight shard "${missing.replace(/\./g, '\\.')}", which was not dropped with it`);
+    const partial = [graph.json, ...graph.shards.filter((_, i) => i !== 1)];
+    const explorer = await openPage(site, 'explorer');
+    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    await explorer.page.getByTestId('model-file').setInputFiles(partial);
+    const alert = explorer.page.getByRole('alert').filter({ hasText: 'not dropped with it' });
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.innerText(), needs);
+    assert.deepEqual(explorer.errors, []);
+    await explorer.page.close();
+
+    const { page, errors } = await openPage(site, 'run');
+    const png = join(files, 'ring.png');
+    writePng(png);
+    await page.getByTestId('run-image-file').setInputFiles(png);
+    await page.getByTestId('run-model-file').setInputFiles(partial);
+    const runAlert = page.getByRole('alert').filter({ hasText: 'not dropped with it' });
+    await runAlert.waitFor({ timeout: 30_000 });
+    assert.match(await runAlert.innerText(), needs);
+    await page.getByTestId('run-model-file').setInputFiles(graph.json);
+    const all = page.getByRole('alert').filter({ hasText: `model.json needs its ${graph.shards.length} weight shards` });
+    await all.waitFor({ timeout: 30_000 });
+    for (const shard of graph.shards) assert.ok((await all.innerText()).includes(`"${shard.split('/').pop()!}"`), `names ${shard}`);
+    await screenshot(page, 'run-tfjs-graph-missing-shard');
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -35,6 +35,8 @@ export interface ModelInfo {
   /** The training normalisation (checkpoints only: their configuration stores it). */
   normalize?: Normalization;
   params: number;
+  /** True when the model takes no other height or width than inputShape's (a TF.js model that declares them). */
+  fixedSize?: boolean;
 }
 
 export interface LoadedModel {
@@ -197,6 +199,7 @@ function fromTfjs(json: ModelFile, others: readonly ModelFile[]): LoadedModel {
       title: `${name} (TF.js ${kind} model, ${plural(paths.length, 'weight shard')}${from !== '' ? `, from ${from}` : ''})`,
       format: 'tfjs', inputShape: tfjsInputShape(input.shape, input.name, name),
       numClasses: typeof classes === 'number' ? classes : undefined, params: countParams(model),
+      fixedSize: input.shape !== null && (input.shape[1] !== null || input.shape[2] !== null),
     },
   };
 }

@@ -34,7 +34,8 @@ async function explore(req: ExploreRequest, progress: (s: string) => void): Prom
   const { model, info } = modelFor(req.source, req.key);
   progress(`Analysing and timing on ${backend}…`);
   const [h, w, c] = info.inputShape;
-  const side = Math.min(req.timeSide, Math.max(h, w));
+  // A model that checks its input size is timed at that size; any other at the chosen side, to keep large ones quick.
+  const side = info.fixedSize === true ? Math.max(h, w) : Math.min(req.timeSide, Math.max(h, w));
   const timeShape: [number, number, number] = [Math.max(1, Math.round((side * h) / Math.max(h, w))), Math.max(1, Math.round((side * w) / Math.max(h, w))), c];
   return { info, profile: profileModel(model, info.inputShape, timeShape), backend };
 }
