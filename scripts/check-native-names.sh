@@ -16,9 +16,12 @@ print('\n'.join(gyp['variables']['isa_sources']))
 PY
 )
 
+# A set, not `printf | grep -q`: under pipefail, grep quitting early can kill printf with SIGPIPE and fail the test.
+declare -A is_listed
+for source in "${listed[@]}"; do is_listed["$source"]=1; done
 status=0
 while IFS= read -r source; do
-  if ! printf '%s\n' "${listed[@]}" | grep -qx "$source"; then
+  if [ -z "${is_listed[$source]:-}" ]; then
     echo "check-native-names: $source is not in binding.gyp's isa_sources" >&2
     status=1
   fi
