@@ -36,4 +36,4 @@ export { initWasmBackend, type WasmSource } from './backend/wasm/index.js';
 export { initBackend, type BackendChoice } from './backend/select.js';
 export * as tfjs from './io/tfjs/index.js';
 export { loadTfjsModel, TfjsModel } from './io/tfjs/index.js';
-export { compile, InferencePlan, type CompileOptions, type PlanReport } from './plan/index.js';
+export { compile, InferencePlan, type CompileOptions, type PlanReport, type StepProfile } from './plan/index.js';

@@ -53,7 +53,7 @@ void sepconv_fused_conv2d_pack(const float* w, float* packed, const sepconv_conv
 
 size_t sepconv_fused_conv2d_workspace(const sepconv_conv_geometry* g) {
   const size_t col = is_direct(g) ? 0 : round_up((size_t)block_pixels(g) * (size_t)kdim_of(g), VF_LANES);
-  return f32_gemm_a_pack_size() + col;
+  return fused_gemm_a_block_size() + col;
 }
 
 /* Output pixels [p0, p0 + count) through im2col (or straight from x when the conv is 1x1), block by block. */
@@ -63,7 +63,7 @@ static void conv_pixels(const float* x, const float* packed_w, const float* bias
   const int cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups, kdim = kdim_of(g);
   const int block = block_pixels(g), direct = is_direct(g);
   float* a_pack = workspace;
-  float* col = a_pack + f32_gemm_a_pack_size();
+  float* col = a_pack + fused_gemm_a_block_size();
   const size_t ldc = (size_t)g->out_c;
   for (int p = p0; p < p0 + count; p += block) {
     const int m = imin(block, p0 + count - p);
@@ -93,11 +93,21 @@ static void conv_windows(const float* x, const float* packed_w, const float* bia
   const int ih0 = oh * g->stride_h - g->pad_top, iw0 = ow0 * g->stride_w - g->pad_left;
   const float* a = x + (((size_t)n * g->in_h + ih0) * g->in_w + iw0) * C;
   const size_t at = (((size_t)n * g->out_h + oh) * g->out_w + ow0) * ldc;
-  for (int j0 = 0; j0 < g->out_c; j0 += GEMM_NR)
-    for (int r0 = 0; r0 < count; r0 += GEMM_MR)
-      gemm_ukernel_windows(g->k_h, (size_t)g->k_w * C, a + (size_t)r0 * row_stride, row_stride, segment_stride,
-                           packed_w + (size_t)j0 * kdim, y + at + (size_t)r0 * ldc + j0, ldc,
-                           imin(GEMM_MR, count - r0), imin(GEMM_NR, g->out_c - j0), bias != NULL ? bias + j0 : NULL);
+  for (int j0 = 0; j0 < g->out_c; j0 += GEMM_NR) {
+    const int cols = imin(GEMM_NR, g->out_c - j0);
+    const float* bias_j = bias != NULL ? bias + j0 : NULL;
+    for (int r0 = 0; r0 < count; r0 += GEMM_MR) {
+      const float* ar = a + (size_t)r0 * row_stride;
+      float* tile = y + at + (size_t)r0 * ldc + j0;
+      const int rows = imin(GEMM_MR, count - r0);
+      if (cols <= VF_LANES)
+        gemm_ukernel_windows(1, g->k_h, (size_t)g->k_w * C, ar, row_stride, segment_stride, packed_w + (size_t)j0 * kdim,
+                             tile, ldc, rows, cols, bias_j);
+      else
+        gemm_ukernel_windows(2, g->k_h, (size_t)g->k_w * C, ar, row_stride, segment_stride, packed_w + (size_t)j0 * kdim,
+                             tile, ldc, rows, cols, bias_j);
+    }
+  }
   fused_epilogue(y + at, ldc, count, g->out_c, residual != NULL ? residual + at : NULL, ldc, e);
 }
 

@@ -6,7 +6,7 @@
 #ifndef SEPCONV_F32_FUSED_H
 #define SEPCONV_F32_FUSED_H
 
-#include "../common.h"
+#include "../f32-gemm/gemm.h"
 
 /* 1 when the epilogue changes nothing (no activation, no residual): kernels then skip the pass. */
 static inline int epilogue_is_identity(const sepconv_epilogue* e, const float* residual) {
@@ -17,10 +17,17 @@ static inline int epilogue_is_identity(const sepconv_epilogue* e, const float* r
 void fused_epilogue(float* c, size_t ldc, int rows, int cols, const float* residual, size_t ldr,
                     const sepconv_epilogue* e);
 
+/* Row stride of the A blocks fused_gemm_rows copies: a k block plus a cache line, so that the rows of a tile fall
+ * in different L1 sets (A rows 1024 or 512 floats apart, as in MobileNet's late layers, share one or two sets). */
+#define FUSED_A_STRIDE (GEMM_KC + 16)
+
+/* Floats of fused_gemm_rows's `a_pack`: a GEMM_MC-row block of A at FUSED_A_STRIDE. */
+static inline size_t fused_gemm_a_block_size(void) { return (size_t)GEMM_MC * FUSED_A_STRIDE; }
+
 /*
  * c[m, n] (row stride ldc) = epilogue(a[m, k] · packed_w + bias) with a's rows of stride lda; when `scale` is
- * not NULL, a's columns are multiplied by scale[0..k) while they are packed. `a_pack` holds
- * f32_gemm_a_pack_size() floats.
+ * not NULL, a's columns are multiplied by scale[0..k). A block of A that several B panels read is first copied
+ * (scaled) into `a_pack` (fused_gemm_a_block_size() floats).
  */
 void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const float* scale, const float* packed_w,
                      const float* bias, float* c, size_t ldc, const float* residual, size_t ldr,

@@ -1,59 +1,169 @@
 /*
- * The fused GEMM: B (the weights) is packed once when the plan loads; A is read where it lies
- * (gemm_direct_ukernel.h), or, with a per-channel scale (the squeeze-and-excitation gate), packed block by block
- * and multiplied on the way, which so costs no extra pass. Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
+ * The fused GEMM: B (the weights) is packed once when the plan loads; A is copied block by block at a stride that
+ * keeps a tile's rows in distinct cache sets (with the squeeze-and-excitation gate applied on the way, if any), or
+ * read where it lies when only one B panel reads it; the tiles read it row by row (direct_tile). A row
+ * tile of each B panel fetches the next panel (weights of late layers outgrow L2 and would otherwise arrive one
+ * miss at a time). Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
  * rows that are still in cache. Per output element the arithmetic is that of sepconv_matmul.
  */
 #include "../f32-gemm/gemm.h"
-#include "../f32-gemm/gemm_4x2v_ukernel.h"
-#include "../f32-gemm/gemm_direct_ukernel.h"
-#include "../f32-gemm/pack.h"
 #include "fused.h"
 
-/* f32_gemm_pack_a (not transposed) with column p of A multiplied by scale[p]. */
-static void pack_a_scaled(int mc, int kc, const float* a, size_t lda, int i0, int p0, const float* scale,
-                          float* a_pack) {
-  for (int r0 = 0; r0 < mc; r0 += GEMM_MR) {
-    const int rows = imin(GEMM_MR, mc - r0);
-    float* out = a_pack + (size_t)r0 * (size_t)kc;
-    for (int r = 0; r < GEMM_MR; r++) {
-      if (r >= rows) {
-        for (int p = 0; p < kc; p++) out[p * GEMM_MR + r] = 0.0f;
-        continue;
-      }
-      const float* src = a + (size_t)(i0 + r0 + r) * lda + p0;
+/* Rows [i0, i0 + mc) x columns [p0, p0 + kc) of A into `out` (row stride FUSED_A_STRIDE), column p multiplied by
+ * scale[p] when scale is not NULL. */
+static void copy_a_block(int mc, int kc, const float* a, size_t lda, int i0, int p0, const float* scale, float* out) {
+  for (int r = 0; r < mc; r++) {
+    const float* src = a + (size_t)(i0 + r) * lda + p0;
+    float* dst = out + (size_t)r * FUSED_A_STRIDE;
+    int p = 0;
+    if (scale != NULL) {
       const float* s = scale + p0;
-      for (int p = 0; p < kc; p++) out[p * GEMM_MR + r] = src[p] * s[p];
+      for (; p + VF_LANES <= kc; p += VF_LANES) vf_store(dst + p, vf_mul(vf_load(src + p), vf_load(s + p)));
+      for (; p < kc; p++) dst[p] = src[p] * s[p];
+    } else {
+      for (; p + VF_LANES <= kc; p += VF_LANES) vf_store(dst + p, vf_load(src + p));
+      for (; p < kc; p++) dst[p] = src[p];
     }
   }
+}
+
+/*
+ * One tile of C from A read in place (rows of stride lda) and a packed B panel: gemm_ukernel_direct's sums (per
+ * element, over p in order from zero, then + bias or + c), with the tile's height `mr` (GEMM_MR, or a half or
+ * quarter of it for the last rows of a 7x7 or 14x14 image) and width `nv` vectors (2, or 1 for a last panel of at
+ * most VF_LANES columns) fixed at each call so that no padding row or column is computed. The first
+ * `prefetch_rows` k steps each fetch a row of B at `prefetch` (this tile's share of the next panel).
+ */
+static inline __attribute__((always_inline)) void direct_tile(const int mr, const int nv, size_t kc, const float* a,
+                                                              size_t lda, const float* restrict bp,
+                                                              float* restrict c, size_t ldc, int rows, int cols,
+                                                              const float* restrict bias, int accumulate,
+                                                              const float* prefetch, size_t prefetch_rows) {
+  size_t offset[GEMM_MR];
+  for (int r = 0; r < mr; r++) offset[r] = (size_t)(r < rows ? r : rows - 1) * lda;
+  vf acc[GEMM_MR][2];
+  for (int r = 0; r < mr; r++) acc[r][0] = acc[r][1] = vf_zero();
+  for (size_t p = 0; p < kc; p++, a++, bp += GEMM_NR) {
+    if (p < prefetch_rows)
+      for (int l = 0; l < GEMM_NR; l += 16) __builtin_prefetch(prefetch + p * GEMM_NR + l, 0, 2);
+    vf b[2];
+    for (int v = 0; v < nv; v++) b[v] = vf_load(bp + v * VF_LANES);
+    for (int r = 0; r < mr; r++) {
+      const vf av = vf_load_splat(a + offset[r]);
+      for (int v = 0; v < nv; v++) acc[r][v] = vf_muladd(av, b[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    float* cr = c + (size_t)r * ldc;
+    if (cols == nv * VF_LANES) {
+      for (int v = 0; v < nv; v++) {
+        const float* base = accumulate ? cr : bias;
+        vf_store(cr + v * VF_LANES, vf_add(acc[r][v], base != NULL ? vf_load(base + v * VF_LANES) : vf_zero()));
+      }
+      continue;
+    }
+    float sum[2 * VF_LANES];
+    for (int v = 0; v < nv; v++) vf_store(sum + v * VF_LANES, acc[r][v]);
+    for (int j = 0; j < cols; j++) cr[j] = sum[j] + (accumulate ? cr[j] : bias != NULL ? bias[j] : 0.0f);
+  }
+}
+
+/* direct_tile with the smallest height and width that cover rows x cols. */
+static void direct_tile_fit(size_t kc, const float* a, size_t lda, const float* bp, float* c, size_t ldc, int rows,
+                            int cols, const float* bias, int accumulate, const float* prefetch,
+                            size_t prefetch_rows) {
+  if (cols <= VF_LANES) {
+    if (rows <= GEMM_MR / 2) direct_tile(GEMM_MR / 2, 1, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+    else direct_tile(GEMM_MR, 1, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+  } else if (rows <= GEMM_MR / 4) {
+    direct_tile(GEMM_MR / 4, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+  } else if (rows <= GEMM_MR / 2) {
+    direct_tile(GEMM_MR / 2, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+  } else {
+    direct_tile(GEMM_MR, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+  }
+}
+
+/* Panels a row-times-matrix product streams at once: independent loads in flight, 2 * GEMV_PANELS FMA chains. */
+#define GEMV_PANELS 4
+
+/*
+ * Columns [j0, j0 + panels * GEMM_NR) of c[1, n] = a[1, k] · packed_w (+ bias): `panels` packed panels read side by
+ * side, each once. Same sums as the tile kernels (a k block at a time from zero, added to c), so results match
+ * the m > 1 path exactly.
+ */
+static inline __attribute__((always_inline)) void gemv_panels(int panels, int n, int k, int j0, const float* a,
+                                                              const float* packed_w, const float* bias, float* c) {
+  for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
+    const int kc = imin(GEMM_KC, k - p0);
+    vf acc0[GEMV_PANELS], acc1[GEMV_PANELS];
+    const float* bp[GEMV_PANELS];
+    for (int q = 0; q < panels; q++) {
+      acc0[q] = acc1[q] = vf_zero();
+      bp[q] = packed_w + (size_t)(j0 + q * GEMM_NR) * (size_t)k + (size_t)p0 * GEMM_NR;
+    }
+    for (int p = 0; p < kc; p++) {
+      const vf av = vf_load_splat(a + p0 + p);
+      for (int q = 0; q < panels; q++) {
+        acc0[q] = vf_muladd(av, vf_load(bp[q]), acc0[q]);
+        acc1[q] = vf_muladd(av, vf_load(bp[q] + VF_LANES), acc1[q]);
+        bp[q] += GEMM_NR;
+      }
+    }
+    for (int q = 0; q < panels; q++) {
+      const int j = j0 + q * GEMM_NR, cols = imin(GEMM_NR, n - j);
+      float sum[GEMM_NR];
+      vf_store(sum, acc0[q]);
+      vf_store(sum + VF_LANES, acc1[q]);
+      for (int jj = 0; jj < cols; jj++) c[j + jj] = sum[jj] + (p0 > 0 ? c[j + jj] : bias != NULL ? bias[j + jj] : 0.0f);
+    }
+  }
+}
+
+/* c[1, n] = a[1, k] · packed_w + bias: a linear layer at batch 1, bound by reading the weights once. */
+static void gemv(int n, int k, const float* a, const float* packed_w, const float* bias, float* c) {
+  const int panels = (n + GEMM_NR - 1) / GEMM_NR;
+  int q = 0;
+  for (; q + GEMV_PANELS <= panels; q += GEMV_PANELS) gemv_panels(GEMV_PANELS, n, k, q * GEMM_NR, a, packed_w, bias, c);
+  for (; q < panels; q++) gemv_panels(1, n, k, q * GEMM_NR, a, packed_w, bias, c);
 }
 
 void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const float* scale, const float* packed_w,
                      const float* bias, float* c, size_t ldc, const float* residual, size_t ldr,
                      const sepconv_epilogue* e, float* a_pack) {
   if (m <= 0 || n <= 0) return;
+  if (m == 1 && scale == NULL && k > 0) {
+    gemv(n, k, a, packed_w, bias, c);
+    fused_epilogue(c, ldc, 1, n, residual, ldr, e);
+    return;
+  }
+  /* A block read by one B panel only is read in place (unless scaled). */
+  const int copy = scale != NULL || n > GEMM_NR;
   for (int i0 = 0; i0 < m; i0 += GEMM_MC) {
     const int mc = imin(GEMM_MC, m - i0);
+    /* The next B panel is fetched while this one is in use, each row tile fetching an equal share of its rows. */
+    const int tiles = (mc + GEMM_MR - 1) / GEMM_MR;
     float* c_block = c + (size_t)i0 * ldc;
     if (k <= 0)
       for (int i = 0; i < mc; i++)
         for (int j = 0; j < n; j++) c_block[(size_t)i * ldc + j] = bias != NULL ? bias[j] : 0.0f;
     for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
       const int kc = imin(GEMM_KC, k - p0);
-      if (scale != NULL) pack_a_scaled(mc, kc, a, lda, i0, p0, scale, a_pack);
+      if (copy) copy_a_block(mc, kc, a, lda, i0, p0, scale, a_pack);
+      const float* a_block = copy ? a_pack : a + (size_t)i0 * lda + p0;
+      const size_t ld_block = copy ? FUSED_A_STRIDE : lda;
+      const int share = (kc + tiles - 1) / tiles;
       for (int j0 = 0; j0 < n; j0 += GEMM_NR) {
         const float* b_panel = packed_w + (size_t)j0 * (size_t)k + (size_t)p0 * GEMM_NR;
+        const float* next = j0 + GEMM_NR < n ? b_panel + (size_t)GEMM_NR * k : NULL;
         const int cols = imin(GEMM_NR, n - j0);
         const float* bias_j = bias != NULL ? bias + j0 : NULL;
         for (int r0 = 0; r0 < mc; r0 += GEMM_MR) {
           float* tile = c_block + (size_t)r0 * ldc + j0;
-          const int rows = imin(GEMM_MR, mc - r0);
-          if (scale != NULL)
-            f32_gemm_ukernel_4x2v((size_t)kc, a_pack + (size_t)r0 * (size_t)kc, b_panel, tile, ldc, rows, cols, bias_j,
-                                  p0 > 0);
-          else
-            gemm_ukernel_direct((size_t)kc, a + (size_t)(i0 + r0) * lda + p0, lda, 1, b_panel, tile, ldc, rows, cols,
-                                bias_j, p0 > 0);
+          const int rows = imin(GEMM_MR, mc - r0), first = r0 / GEMM_MR * share;
+          const int fetch = next != NULL ? imax(0, imin(share, kc - first)) : 0;
+          direct_tile_fit((size_t)kc, a_block + (size_t)r0 * ld_block, ld_block, b_panel, tile, ldc, rows, cols, bias_j,
+                          p0 > 0, fetch > 0 ? next + (size_t)first * GEMM_NR : NULL, (size_t)fetch);
         }
       }
     }
@@ -67,7 +177,7 @@ void sepconv_fused_gemm_pack(const float* w, float* packed, int32_t k, int32_t n
   f32_gemm_pack_b(k, n, w, (size_t)n, 0, packed);
 }
 
-size_t sepconv_fused_gemm_workspace(void) { return f32_gemm_a_pack_size(); }
+size_t sepconv_fused_gemm_workspace(void) { return fused_gemm_a_block_size(); }
 
 int32_t sepconv_fused_gemm_nr(void) { return GEMM_NR; }
 

@@ -33,11 +33,13 @@ static inline __attribute__((always_inline)) void gemm_ukernel_direct(
  * The same tile when each row of A is a convolution window read from the input in place: `segments` runs of `run`
  * floats, run s of row r at a[r * row_stride + s * segment_stride] (a kernel row of k_w * C contiguous input floats,
  * one input row apart). The k order is that of the window's im2col row, so the sums equal gemm_ukernel_direct's
- * over im2col; the whole window is one k block (it sets c = acc + bias).
+ * over im2col; the whole window is one k block (it sets c = acc + bias). `nv` (a constant: 1 or 2) is the tile's
+ * width in vectors: 1 when the panel holds at most VF_LANES columns (a stem of 16 channels), so the padding
+ * vector is not computed.
  */
 static inline __attribute__((always_inline)) void gemm_ukernel_windows(
-    int segments, size_t run, const float* a, size_t row_stride, size_t segment_stride, const float* restrict bp,
-    float* restrict c, size_t ldc, int rows, int cols, const float* restrict bias) {
+    const int nv, int segments, size_t run, const float* a, size_t row_stride, size_t segment_stride,
+    const float* restrict bp, float* restrict c, size_t ldc, int rows, int cols, const float* restrict bias) {
   size_t offset[GEMM_MR];
   for (int r = 0; r < GEMM_MR; r++) offset[r] = (size_t)(r < rows ? r : rows - 1) * row_stride;
   vf acc0[GEMM_MR], acc1[GEMM_MR];
@@ -45,13 +47,18 @@ static inline __attribute__((always_inline)) void gemm_ukernel_windows(
   for (int s = 0; s < segments; s++, a += segment_stride)
     for (size_t j = 0; j < run; j++, bp += GEMM_NR) {
       const vf b0 = vf_load(bp);
-      const vf b1 = vf_load(bp + VF_LANES);
+      const vf b1 = nv == 2 ? vf_load(bp + VF_LANES) : vf_zero();
       for (int r = 0; r < GEMM_MR; r++) {
         const vf av = vf_load_splat(a + offset[r] + j);
         acc0[r] = vf_muladd(av, b0, acc0[r]);
-        acc1[r] = vf_muladd(av, b1, acc1[r]);
+        if (nv == 2) acc1[r] = vf_muladd(av, b1, acc1[r]);
       }
     }
+  if (nv == 1 && cols == VF_LANES) {
+    const vf base = bias != NULL ? vf_load(bias) : vf_zero();
+    for (int r = 0; r < rows; r++) vf_store(c + (size_t)r * ldc, vf_add(acc0[r], base));
+    return;
+  }
   f32_gemm_store_tile(acc0, acc1, c, ldc, rows, cols, bias, 0);
 }
 

@@ -134,11 +134,12 @@ SEPCONV_API void sepconv_fused_depthwise(const float* x, const float* w, const f
 
 /* Depthwise -> pointwise over bands of rows: each band of the depthwise output (epilogue dw_e) stays in the
  * workspace and goes straight into the pointwise GEMM (w packed by sepconv_fused_gemm_pack with k = g->out_c),
- * whose epilogue pw_e may add `residual` [N, OH, OW, n_out]. y is [N, OH, OW, n_out]. */
+ * whose epilogue pw_e may add `residual` [N, OH, OW, ldy]. y is [N, OH, OW, ldy], of which the call writes the first
+ * n_out channels (ldy > n_out: a share of the columns, pw_packed and pw_bias then start at that share's panel). */
 SEPCONV_API size_t sepconv_fused_dwpw_workspace(const sepconv_conv_geometry* g, int32_t n_out);
 SEPCONV_API void sepconv_fused_dwpw(const float* x, const float* dw_w, const float* dw_bias,
                                     const sepconv_conv_geometry* g, const sepconv_epilogue* dw_e,
-                                    const float* pw_packed, const float* pw_bias, int32_t n_out,
+                                    const float* pw_packed, const float* pw_bias, int32_t n_out, int32_t ldy,
                                     const float* residual, float* y, const sepconv_epilogue* pw_e,
                                     float* workspace);
 

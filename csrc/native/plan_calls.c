@@ -51,7 +51,7 @@ double native_plan_call(char* base, const int32_t* call) {
       sepconv_fused_depthwise(F(0), F(1), F(2), F(3), F(4), G(5), E(6), F(7));
       return 0;
     case CALL_DWPW:
-      sepconv_fused_dwpw(F(0), F(1), F(2), G(3), E(4), F(5), F(6), a[7], F(8), F(9), E(10), F(11));
+      sepconv_fused_dwpw(F(0), F(1), F(2), G(3), E(4), F(5), F(6), a[7], a[8], F(9), F(10), E(11), F(12));
       return 0;
     case CALL_ADD:
       sepconv_fused_add(F(0), F(1), F(2), a[3], E(4));
@@ -97,7 +97,7 @@ double native_plan_call(char* base, const int32_t* call) {
 }
 
 int native_plan_call_arguments(int32_t fn) {
-  static const int8_t counts[CALL_COUNT] = {13, 8, 8, 12, 5, 7, 6, 4, 4, 4, 0, 2, 4, 0, 1, 3, 1, 1, 2};
+  static const int8_t counts[CALL_COUNT] = {13, 8, 8, 13, 5, 7, 6, 4, 4, 4, 0, 2, 4, 0, 1, 3, 1, 1, 2};
   return fn >= 0 && fn < CALL_COUNT ? counts[fn] : -1;
 }
 

@@ -15,6 +15,20 @@ export interface Program extends PlanGraph {
   memory: MemoryPlan;
 }
 
+/** One step of a plan as `InferencePlan.profile()` timed it. */
+export interface StepTiming {
+  /** Index of the step in the plan's report (`report.steps`). */
+  step: number;
+  /** The kernel that runs it ('conv', 'dwpw', 'gemm', ...). */
+  kind: string;
+  /** Shape of the step's output. */
+  outputShape: number[];
+  /** Multiply-adds of convolutions and matrix products; 0 for other steps. */
+  multiplyAdds: number;
+  /** Median milliseconds of the step over the profiled runs. */
+  medianMs: number;
+}
+
 export interface LoadedPlan {
   /** The plan's input, in the plan's own memory (NHWC). */
   readonly input: Float32Array;
@@ -32,6 +46,8 @@ export interface LoadedPlan {
   readonly threads: number;
   /** Releases threads (and lets memory go); run() must not be called afterwards. */
   dispose(): void;
+  /** Runs the plan `runs` times, one step at a time, and times each step (executors that can). */
+  profile?(runs: number): StepTiming[];
 }
 
 /** A few microseconds of work: splitting less between threads costs more at the barrier than it saves. */

@@ -9,12 +9,13 @@
  * laid out it moves into the native arena for good. `execute()` is then one addon call that runs every step in C,
  * each step's task lists (one per thread) run as tasks of the addon's thread pool; only an op without a fused
  * kernel (an eager step) returns to JS between two such calls. The plan runs on the ISA it was loaded with (its packed layout is that ISA's).
+ * `profile()` runs each step as a program of its own and times it.
  */
 import type { SepconvNativeAddon } from '../backend/native/addon.js';
 import { ArgumentError } from '../errors.js';
-import type { ExecutorOptions, LoadedPlan, PlanExecutor, Program } from './executor.js';
+import type { ExecutorOptions, LoadedPlan, PlanExecutor, Program, StepTiming } from './executor.js';
 import { Layout, PAGE_BYTES, type PlanMemory } from './wasm_layout.js';
-import { LOAD_QUERIES, StepLoader, TASK_FUNCTIONS, placeSteps, type Phase, type StepKernels } from './wasm_steps.js';
+import { LOAD_QUERIES, StepLoader, TASK_FUNCTIONS, placeSteps, stepWork, type Phase, type StepKernels } from './wasm_steps.js';
 
 /** Offsets are int32 in the addon's programs. */
 const MAX_ARENA_BYTES = 2 ** 31 - 1;
@@ -92,23 +93,55 @@ function segments(phases: Phase[]): (Int32Array | (() => void))[] {
   return out;
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** What profile() reports of a step besides its time. */
+type StepInfo = Omit<StepTiming, 'medianMs'>;
+
+function stepInfo(program: Program, step: number): StepInfo {
+  const s = program.steps[step];
+  const products = s.kind === 'conv' || s.kind === 'depthwise' || s.kind === 'dwpw' || s.kind === 'gemm';
+  return { step, kind: s.kind, outputShape: [...program.values[s.output].shape], multiplyAdds: products ? stepWork(s, program) : 0 };
+}
+
 class NativePlan implements LoadedPlan {
   private disposed = false;
 
+  /** `phases` and `steps` (what each phase runs) are kept for profile(), which runs the phases one by one. */
   constructor(private readonly addon: SepconvNativeAddon, private readonly isa: number, private readonly arena: ArrayBuffer,
-    private readonly segments: (Int32Array | (() => void))[], readonly input: Float32Array, readonly output: Float32Array,
-    readonly weightBytes: number, readonly scratchBytes: number, readonly threads: number) {}
+    private readonly segments: (Int32Array | (() => void))[], private readonly phases: Phase[], private readonly steps: StepInfo[],
+    readonly input: Float32Array, readonly output: Float32Array, readonly weightBytes: number, readonly scratchBytes: number,
+    readonly threads: number) {}
 
   get memoryBytes(): number {
     return this.arena.byteLength;
   }
 
+  private check(method: string): void {
+    if (this.disposed) throw new ArgumentError(`InferencePlan.${method}: the plan was disposed; compile it again`);
+  }
+
+  private run(segment: Int32Array | (() => void)): void {
+    if (typeof segment === 'function') segment();
+    else this.addon.planRun(this.arena, this.isa, segment, this.threads);
+  }
+
   execute(): void {
-    if (this.disposed) throw new ArgumentError('InferencePlan.execute: the plan was disposed; compile it again');
-    for (const s of this.segments) {
-      if (typeof s === 'function') s();
-      else this.addon.planRun(this.arena, this.isa, s, this.threads);
-    }
+    this.check('execute');
+    for (const s of this.segments) this.run(s);
+  }
+
+  profile(runs: number): StepTiming[] {
+    this.check('profile');
+    const single = this.phases.map((p) => segments([p])[0]);
+    const times = single.map((): number[] => []);
+    for (let r = 0; r < runs; r++)
+      single.forEach((s, i) => {
+        const t0 = performance.now();
+        this.run(s);
+        times[i].push(performance.now() - t0);
+      });
+    return this.steps.map((info, i) => ({ ...info, medianMs: median(times[i]) }));
   }
 
   /** Detaches the arena (input and output become empty) and lets the addon free it. */
@@ -125,12 +158,12 @@ async function load(addon: SepconvNativeAddon, program: Program, options: Execut
   const memory = new NativeArena(addon);
   const mem = new Layout(memory, 0);
   const loader = new StepLoader(nativeKernels(addon, isa, memory), mem, program, threads, options.minSplitWork);
-  const { phases, at, scratchBytes } = placeSteps(loader, program.steps.map((s) => loader.prepare(s)), mem, memory, program);
+  const { phases, stepOf, at, scratchBytes } = placeSteps(loader, program.steps.map((s) => loader.prepare(s)), mem, memory, program);
   memory.settle(mem.bytes);
   const arena = memory.buffer;
   const view = (id: number): Float32Array => new Float32Array(arena, at(id), program.values[id].size);
-  return new NativePlan(addon, isa, arena, segments(phases), view(program.input), view(program.output), loader.weightBytes,
-    scratchBytes, threads);
+  return new NativePlan(addon, isa, arena, segments(phases), phases, stepOf.map((step) => stepInfo(program, step)),
+    view(program.input), view(program.output), loader.weightBytes, scratchBytes, threads);
 }
 
 /** The executor of plans compiled for 'native', over a loaded addon (registered by initNativeBackend). */

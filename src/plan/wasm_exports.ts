@@ -23,7 +23,7 @@ export interface FusedWasmExports extends SepconvWasmExports {
     workspace: number): void;
   sepconv_fused_dwpw_workspace(g: number, nOut: number): number;
   sepconv_fused_dwpw(x: number, dwW: number, dwBias: number, g: number, dwE: number, pwPacked: number, pwBias: number,
-    nOut: number, residual: number, y: number, pwE: number, workspace: number): void;
+    nOut: number, ldy: number, residual: number, y: number, pwE: number, workspace: number): void;
   sepconv_fused_add(a: number, b: number, y: number, count: number, e: number): void;
   sepconv_fused_channel_affine(x: number, scale: number, shift: number, y: number, pixels: number, channels: number,
     e: number): void;

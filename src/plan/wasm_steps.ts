@@ -3,7 +3,7 @@
  * needs in the plan's memory (structs, biases, weights packed by the C pack functions) and splits its work between
  * threads: convolutions, depthwise and pooling by bands of output rows (each band is the same kernel on the input
  * rows it reads, with the padding that is left above and below them), matrix products by rows (or by column panels
- * when there are few rows), element-wise steps by ranges. A call is a kernel number and integer arguments (byte
+ * when there are few rows, as are depthwise -> pointwise steps on a 7x7 image), element-wise steps by ranges. A call is a kernel number and integer arguments (byte
  * offsets into the plan's memory stand for pointers), so wasm worker threads can make the same calls on their own
  * instance of the module and the native addon can run a whole plan from one array of them.
  */
@@ -107,7 +107,7 @@ const poolBand = (g: PoolGeometry, s: RowSegment): { g: PoolGeometry; skip: numb
 };
 
 /** Rough work of a step: multiply-adds for convolutions and products, element visits for the rest. */
-function stepWork(s: Step, program: Program): number {
+export function stepWork(s: Step, program: Program): number {
   const out = program.values[s.output].size;
   switch (s.kind) {
     case 'conv': return out * s.g.kH * s.g.kW * (s.g.inC / s.g.groups);
@@ -165,6 +165,15 @@ export class StepLoader {
   /** Threads a step of this much work is split between. */
   private parts(work: number): number {
     return work >= this.minSplitWork ? this.threads : 1;
+  }
+
+  /**
+   * Whether `parts` threads share a product of `rows` x `n` outputs by columns (whole packed panels, each thread
+   * reading only its share of the weights) rather than by rows: when rows are few (a 7x7 image, a linear layer)
+   * and there are panels enough to go round.
+   */
+  private byColumns(rows: number, n: number, parts: number): boolean {
+    return parts > 1 && rows < 64 * parts && n >= 2 * this.nr * parts;
   }
 
   prepare(s: Step): PreparedStep {
@@ -235,13 +244,26 @@ export class StepLoader {
     const pwBias = this.weights(s.pw.bias);
     const pwE = mem.epilogue(s.epilogue.act, s.epilogue.actAfterResidual);
     const inImage = 4 * g.inH * g.inW * g.inC, outRow = 4 * g.outW * n;
+    const scratchBytes = 4 * kernels.sepconv_fused_dwpw_workspace(whole, n);
+    if (this.byColumns(g.batch * g.outH * g.outW, n, parts)) {
+      // Few pixels (7x7): every thread runs the (small) depthwise on all of them and the pointwise on its columns.
+      return {
+        scratchBytes,
+        bind: (at, scratch) => ({ tasks: Array.from({ length: this.threads }, (_, t): Task[] => {
+          const [j0, j1] = share(n, parts, t, this.nr);
+          const r = s.epilogue.residual;
+          return j0 >= j1 ? [] : [call('sepconv_fused_dwpw', at(s.x), dwW, dwBias, whole, dwE, pw + 4 * j0 * k, pwBias === 0 ? 0 : pwBias + 4 * j0,
+            j1 - j0, n, r === null ? 0 : at(r) + 4 * j0, at(s.output) + 4 * j0, pwE, scratch(t))];
+        }) }),
+      };
+    }
     const bands = this.bands(parts, g.batch, g.outH, 4 * g.inW * g.inC, (b) => convBand(g, b), (b) => mem.conv(b));
     return {
-      scratchBytes: 4 * kernels.sepconv_fused_dwpw_workspace(whole, n),
+      scratchBytes,
       bind: (at, scratch) => ({ tasks: bands.map((parts, t) => parts.map(({ s: b, g: gp, skip }) => {
         const out = (b.image * g.outH + b.r0) * outRow;
         const r = s.epilogue.residual;
-        return call('sepconv_fused_dwpw', at(s.x) + b.image * inImage + skip, dwW, dwBias, gp, dwE, pw, pwBias, n,
+        return call('sepconv_fused_dwpw', at(s.x) + b.image * inImage + skip, dwW, dwBias, gp, dwE, pw, pwBias, n, n,
           r === null ? 0 : at(r) + out, at(s.output) + out, pwE, scratch(t));
       })) }),
     };
@@ -253,13 +275,13 @@ export class StepLoader {
     const w = this.packed(kernels.sepconv_fused_gemm_packed_size(k, n), s.w, (raw, p) => kernels.sepconv_fused_gemm_pack(raw, p, k, n));
     const bias = this.weights(s.bias);
     const e = mem.epilogue(s.epilogue.act, s.epilogue.actAfterResidual);
-    const byRows = m >= 16 * parts || n < 2 * this.nr;
+    const byRows = !this.byColumns(m, n, parts);
     const bind = (at: (v: number) => number, scratch: (t: number) => number): Phase => {
       const x = at(s.x), y = at(s.output), r = s.epilogue.residual === null ? 0 : at(s.epilogue.residual);
       const scale = s.scale === null ? 0 : at(s.scale);
       const tasks = Array.from({ length: this.threads }, (_, t): Task[] => {
         if (!byRows) {
-          // Few rows (a linear layer at small batch): split the columns, in whole packed panels.
+          // Few rows (a linear layer, or a 7x7 pointwise conv): split the columns, in whole packed panels.
           const [j0, j1] = share(n, parts, t, this.nr);
           if (j0 >= j1) return [];
           return [call('sepconv_fused_gemm', x, w + 4 * j0 * k, bias === 0 ? 0 : bias + 4 * j0, scale, r === 0 ? 0 : r + 4 * j0,
@@ -340,6 +362,8 @@ export class StepLoader {
 /** A plan's steps placed in memory: each step's calls, where each value lives, and its scratch space. */
 export interface PlacedSteps {
   phases: Phase[];
+  /** For each phase, the index in `program.steps` of the step it runs. */
+  stepOf: number[];
   /** Byte offset of each activation. */
   at: (value: number) => number;
   /** Scratch bytes of all threads together. */
@@ -362,7 +386,7 @@ export function placeSteps(loader: StepLoader, prepared: PreparedStep[], mem: La
     job.pack(base);
   }
   const at = (id: number): number => base + program.memory.offsets[id];
-  const phases = prepared.map((p) => p.bind(at, (t) => base + arenaBytes + t * scratchBytes))
-    .filter((p): p is Phase => p !== null && ('eager' in p || p.tasks.some((t) => t.length > 0)));
-  return { phases, at, scratchBytes: threads * scratchBytes };
+  const bound = prepared.map((p, step) => ({ step, phase: p.bind(at, (t) => base + arenaBytes + t * scratchBytes) }))
+    .filter((b): b is { step: number; phase: Phase } => b.phase !== null && ('eager' in b.phase || b.phase.tasks.some((t) => t.length > 0)));
+  return { phases: bound.map((b) => b.phase), stepOf: bound.map((b) => b.step), at, scratchBytes: threads * scratchBytes };
 }

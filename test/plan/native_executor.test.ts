@@ -1,8 +1,8 @@
 /**
  * The native plan executor: MobileNetV1/V2/V3-Small and EfficientNet-B0 plans run in the addon agree with eager
  * execution at batch 1 and 2 on 1 and 2 threads; the arena is fixed after load, input and output are views on it,
- * eager fallbacks still run between native segments, and a disposed plan refuses to run. Skipped when the addon
- * is not built.
+ * eager fallbacks still run between native segments, a disposed plan refuses to run, and profile() times each
+ * step. Skipped when the addon is not built.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -70,4 +70,26 @@ test('an op without a fused kernel runs eagerly between native segments', option
   const plan = await compile(model, [2, 6, 6, 3], { backend: 'native', threads: 2, minSplitWork: 0 });
   assert.deepEqual(plan.report.fallbacks.map((f) => f.op), ['softmax']);
   checkPlan(plan, model, randomInput([2, 6, 6, 3], 5), 'conv -> softmax -> conv');
+});
+
+test('profile() times every step that runs, eager ones included, and refuses bad runs and other backends', options, async () => {
+  const w1 = weight([3, 3, 3, 8], 1), w2 = weight([1, 1, 8, 4], 2);
+  const model = new Fn((x) => conv2d(softmax(relu(conv2d(x, w1, null, { padding: 'same' })), 3), w2, null));
+  const plan = await compile(model, [1, 6, 6, 3], { backend: 'native', threads: 2, minSplitWork: 0 });
+  plan.inputData.set(randomInput([1, 6, 6, 3], 6).data);
+  const steps = plan.profile(3);
+  assert.deepEqual(steps.map((s) => s.kind), ['conv', 'eager', 'gemm']);
+  assert.deepEqual(steps.map((s) => s.step), [0, 1, 2]);
+  for (const s of steps) {
+    assert.equal(s.kind, plan.report.steps[s.step].kind);
+    assert.equal(s.scope, plan.report.steps[s.step].scope);
+    assert.ok(Number.isFinite(s.medianMs) && s.medianMs >= 0, `${s.kind}: ${s.medianMs}`);
+  }
+  assert.deepEqual(steps.map((s) => s.outputShape), [[1, 6, 6, 8], [1, 6, 6, 8], [1, 6, 6, 4]]);
+  assert.deepEqual(steps.map((s) => s.multiplyAdds), [36 * 8 * 27, 0, 36 * 4 * 8]);
+  assert.throws(() => plan.profile(0), (e: unknown) => e instanceof ArgumentError && /runs must be a positive integer, got 0/.test(e.message));
+  plan.dispose();
+  assert.throws(() => plan.profile(), (e: unknown) => e instanceof ArgumentError && /disposed/.test(e.message));
+  const js = await compile(model, [1, 6, 6, 3], { backend: 'js' });
+  assert.throws(() => js.profile(), (e: unknown) => e instanceof ArgumentError && /plans on 'js' cannot time their steps/.test(e.message));
 });
