@@ -18,7 +18,7 @@ import { buildReport, formatReport, type FallbackNote, type PlanReport } from '.
 import { traceGraph } from './trace_graph.js';
 
 export interface CompileOptions {
-  /** Backend whose kernels run the plan: 'wasm', 'js' (or 'native' once registered). Default: the active backend if a plan can run on it, else 'js'. */
+  /** Backend whose kernels run the plan: 'native', 'wasm' or 'js'. Default: the active backend if a plan can run on it, else 'js'. */
   backend?: string;
   /** Turn individual fusions off (all are on by default), e.g. to measure what one brings. */
   fusions?: Partial<Record<FusionKind, boolean>>;
