@@ -165,6 +165,33 @@ function assertSameProbabilities(actual: readonly number[], expected: readonly n
   assert.ok(worst <= atol, `${what}: largest difference ${worst} > ${atol}\npage ${actual}\nnode ${expected}`);
 }
 
+/**
+ * The run page on a TF.js model (model.json and its shards): sepconv's probabilities on wasm and js equal `expected`
+ * (Node's) within 1e-5, and TF.js run beside it picks the same top class.
+ */
+async function checkTfjsRunPage(png: string, model: TfjsFiles, expected: readonly number[],
+  o: { format: 'layers' | 'graph'; shape: string; screenshotName: string }): Promise<void> {
+  const { page, errors } = await openPage(site, 'run');
+  await page.getByTestId('run-image-file').setInputFiles(png);
+  await page.getByTestId('run-model-file').setInputFiles([model.json, ...model.shards]);
+  await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('sepconv-result').innerText(), new RegExp(`model\\.json \\(TF\\.js ${o.format} model, \\d+ weight shards`));
+  assert.match(await page.getByTestId('model-note').innerText(), new RegExp(`expects ${o.shape}`));
+  assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, `TF.js ${o.format} model (wasm)`);
+  const top = Number(await page.getByTestId('predictions').locator('.bar-row').first().getAttribute('data-index'));
+  assert.equal(top, expected.indexOf(Math.max(...expected)), 'top class');
+  await page.getByLabel('Backend').selectOption('js');
+  await page.getByTestId('sepconv-result').filter({ hasText: 'sepconv (js)' }).waitFor({ timeout: 30_000 });
+  assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, `TF.js ${o.format} model (js)`);
+  await page.getByLabel('Also run in TF.js').check();
+  await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
+  const tfjsTop = Number(await page.getByTestId('tfjs-predictions').locator('.bar-row').first().getAttribute('data-index'));
+  assert.equal(tfjsTop, top, 'TF.js side-by-side top class');
+  await screenshot(page, o.screenshotName);
+  assert.deepEqual(errors, []);
+  await page.close();
+}
+
 describe('web page', () => {
   browserTest('explainer: numbers equal compareConv and follow the inputs', async () => {
     const { page, errors } = await openPage(site, 'explainer');
@@ -298,25 +325,7 @@ describe('web page', () => {
     const expected = Array.from(noGrad(() => model.call(imageInput(png, 20, 24, 3))).data);
     assert.equal(expected.length, 7);
 
-    const { page, errors } = await openPage(site, 'run');
-    await page.getByTestId('run-image-file').setInputFiles(png);
-    await page.getByTestId('run-model-file').setInputFiles([tfjs.json, ...tfjs.shards]);
-    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
-    assert.match(await page.getByTestId('sepconv-result').innerText(), /model\.json \(TF\.js layers model, \d+ weight shards/);
-    assert.match(await page.getByTestId('model-note').innerText(), /expects 20×24×3/);
-    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js model (wasm)');
-    const top = Number(await page.getByTestId('predictions').locator('.bar-row').first().getAttribute('data-index'));
-    assert.equal(top, expected.indexOf(Math.max(...expected)), 'top class');
-    await page.getByLabel('Backend').selectOption('js');
-    await page.getByTestId('sepconv-result').filter({ hasText: 'sepconv (js)' }).waitFor({ timeout: 30_000 });
-    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js model (js)');
-    await page.getByLabel('Also run in TF.js').check();
-    await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
-    const tfjsTop = Number(await page.getByTestId('tfjs-predictions').locator('.bar-row').first().getAttribute('data-index'));
-    assert.equal(tfjsTop, top, 'TF.js side-by-side top class');
-    await screenshot(page, 'run-tfjs-model-desktop');
-    assert.deepEqual(errors, []);
-    await page.close();
+    await checkTfjsRunPage(png, tfjs, expected, { format: 'layers', shape: '20×24×3', screenshotName: 'run-tfjs-model-desktop' });
 
     const explorer = await openPage(site, 'explorer');
     await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
@@ -398,25 +407,7 @@ describe('web page', () => {
     assert.deepEqual(explorer.errors, []);
     await explorer.page.close();
 
-    const { page, errors } = await openPage(site, 'run');
-    await page.getByTestId('run-image-file').setInputFiles(png);
-    await page.getByTestId('run-model-file').setInputFiles([graph.json, ...graph.shards]);
-    await page.getByTestId('predictions').waitFor({ timeout: 30_000 });
-    assert.match(await page.getByTestId('sepconv-result').innerText(), /model\.json \(TF\.js graph model, \d+ weight shards/);
-    assert.match(await page.getByTestId('model-note').innerText(), /expects 96×80×3/);
-    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js graph model (wasm)');
-    const top = Number(await page.getByTestId('predictions').locator('.bar-row').first().getAttribute('data-index'));
-    assert.equal(top, expected.indexOf(Math.max(...expected)), 'top class');
-    await page.getByLabel('Backend').selectOption('js');
-    await page.getByTestId('sepconv-result').filter({ hasText: 'sepconv (js)' }).waitFor({ timeout: 30_000 });
-    assertSameProbabilities(await pageProbabilities(page), expected, 1e-5, 'TF.js graph model (js)');
-    await page.getByLabel('Also run in TF.js').check();
-    await page.getByTestId('tfjs-predictions').waitFor({ timeout: 30_000 });
-    const tfjsTop = Number(await page.getByTestId('tfjs-predictions').locator('.bar-row').first().getAttribute('data-index'));
-    assert.equal(tfjsTop, top, 'TF.js side-by-side top class');
-    await screenshot(page, 'run-tfjs-graph-desktop');
-    assert.deepEqual(errors, []);
-    await page.close();
+    await checkTfjsRunPage(png, graph, expected, { format: 'graph', shape: '96×80×3', screenshotName: 'run-tfjs-graph-desktop' });
   });
 
   browserTest('run and explorer: a TF.js graph model.json without one of its shards names the missing file', async () => {
