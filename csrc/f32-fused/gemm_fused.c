@@ -44,8 +44,12 @@ static inline __attribute__((always_inline)) void direct_tile(const int mr, cons
   vf acc[GEMM_MR][2];
   for (int r = 0; r < mr; r++) acc[r][0] = acc[r][1] = vf_zero();
   for (size_t p = 0; p < kc; p++, a++, bp += GEMM_NR) {
+#if !defined(__wasm__) /* wasm has no prefetch; the test alone costs a branch per k step */
     if (p < prefetch_rows)
       for (int l = 0; l < GEMM_NR; l += 16) __builtin_prefetch(prefetch + p * GEMM_NR + l, 0, 2);
+#else
+    (void)prefetch, (void)prefetch_rows;
+#endif
     vf b[2];
     for (int v = 0; v < nv; v++) b[v] = vf_load(bp + v * VF_LANES);
     for (int r = 0; r < mr; r++) {
