@@ -25,7 +25,7 @@
  * Counts are for the batch in the input shape (N = 1 when a 3-D [H, W, C] shape is given).
  */
 import { ArgumentError } from '../errors.js';
-import type { ConvGeometry, PoolGeometry } from '../backend/kernels.js';
+import { isDepthwise, type ConvGeometry, type PoolGeometry } from '../backend/kernels.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -115,7 +115,7 @@ const PER_INPUT_ELEMENT = new Set(['sum', 'mean', 'softmax', 'logSoftmax', 'cros
 const LAYOUT = new Set(['reshape', 'transpose', 'concat', 'pad2d', 'dropout']);
 
 function convKind(g: ConvGeometry): CostKind {
-  if (g.groups === g.inC && g.inC > 1) return 'depthwise';
+  if (isDepthwise(g)) return 'depthwise';
   if (g.groups === 1 && g.kH === 1 && g.kW === 1) return 'pointwise';
   return 'conv';
 }

@@ -6,7 +6,7 @@
  * Every op records its full ConvGeometry as trace attrs (pointwise records {m, k, n}, as a matrix product).
  */
 import { ArgumentError, ShapeError } from '../errors.js';
-import type { ConvGeometry } from '../backend/kernels.js';
+import { isDepthwise, type ConvGeometry } from '../backend/kernels.js';
 import { kernel } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { Tensor, shapeToString, type Shape } from '../tensor/tensor.js';
@@ -82,9 +82,7 @@ export function convGeometry(inputShape: Shape, spec: ConvGeometrySpec, op = 'co
  * weight [KH, KW, C*M] has the same memory layout as [KH, KW, 1, C*M]); the conv2d family handles the rest.
  */
 function convOp(op: string, x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
-  // A one-channel input has groups === inC too, but the GEMM path runs it ~10x faster than a depthwise kernel with
-  // multiplier C_out (the same weight bytes either way: [KH, KW, 1, C_out] = [KH, KW, 1 * M]).
-  const depthwise = g.groups === g.inC && g.inC > 1;
+  const depthwise = isDepthwise(g);
   const xd = x.data;
   const wd = w.data;
   const forward = depthwise ? kernel('depthwiseConv2d') : kernel('conv2d');

@@ -5,7 +5,7 @@
  * copied now. Ops whose inputs are all constants are folded (run once, eagerly, on real data). Each step lists the
  * state-dict keys of the weights it holds.
  */
-import type { ConvGeometry, PoolGeometry, UnaryKind } from '../backend/kernels.js';
+import { isDepthwise, type ConvGeometry, type PoolGeometry, type UnaryKind } from '../backend/kernels.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import type { Module } from '../nn/module.js';
@@ -139,7 +139,7 @@ class GraphBuilder {
       case 'depthwiseConv2d': {
         if (!weighted) return null;
         const g = { ...(e.attrs as unknown as ConvGeometry) };
-        if (g.groups === g.inC) return { kind: 'depthwise', x, w: this.constant(w), bias, g, epilogue: noEpilogue(), ...base() };
+        if (isDepthwise(g)) return { kind: 'depthwise', x, w: this.constant(w), bias, g, epilogue: noEpilogue(), ...base() };
         if (isPointwise(g))
           return { kind: 'gemm', x, w: this.constant(w), bias, m: g.batch * g.inH * g.inW, k: g.inC, n: g.outC, scale: null, scaleRows: 0, epilogue: noEpilogue(), ...base() };
         return { kind: 'conv', x, w: this.constant(w), bias, g, epilogue: noEpilogue(), ...base() };
