@@ -78,8 +78,8 @@ export function convGeometry(inputShape: Shape, spec: ConvGeometrySpec, op = 'co
 }
 
 /**
- * Runs a conv kernel family and records the op. The depthwise family serves any geometry with groups === inC (its
- * weight [KH, KW, C*M] has the same memory layout as [KH, KW, 1, C*M]); the conv2d family handles the rest.
+ * Runs a conv kernel family and records the op. The depthwise family serves the geometries `isDepthwise` accepts
+ * (its weight [KH, KW, C*M] has the same memory layout as [KH, KW, 1, C*M]); the conv2d family handles the rest.
  */
 function convOp(op: string, x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const depthwise = isDepthwise(g);
