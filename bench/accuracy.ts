@@ -2,13 +2,13 @@
  * Accuracy evidence (issue: "far fewer parameters and operations, while accuracy holds"): on Fashion-MNIST's official
  * 60,000/10,000 split, a standard CNN and its separable twin (`separabilize`: every standard 3x3 conv but the stem
  * becomes depthwise 3x3 + BN + ReLU + pointwise 1x1; `separable_all` replaces the stem too, `separable_linear` has
- * no ReLU between depthwise and pointwise) trained with the same
+ * no ReLU between depthwise and pointwise, `separable_k5*` use 5x5 depthwise kernels) trained with the same
  * data order, seed and schedule, and a
  * MobileNetV2-style net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes
  * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
  * results already there, so the models can be trained in separate processes and the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,separable_all,separable_linear,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -53,14 +53,16 @@ const vgg = (rng: Random): VggStyle => new VggStyle({ stages: 3, convsPerStage: 
  * Its separable twin; `keepStem` leaves the 1-channel stem conv standard, as MobileNets do; `activation` goes
  * between the depthwise conv's batch norm and the pointwise conv (MobileNetV1 puts a ReLU there, Xception nothing).
  */
-const separable = (rng: Random, keepStem: boolean, activation: 'relu' | null = 'relu'): Module =>
-  separabilize(vgg(rng), { inputShape: [28, 28, 1], batchNorm: true, activation, keepStem, rng }).model;
+const separable = (rng: Random, keepStem: boolean, activation: 'relu' | null = 'relu', depthwiseKernelSize?: number): Module =>
+  separabilize(vgg(rng), { inputShape: [28, 28, 1], batchNorm: true, activation, keepStem, depthwiseKernelSize, rng }).model;
 
 const ENTRIES: Entry[] = [
   { name: 'standard', build: vgg, lr: 0.003 },
   { name: 'separable', build: (rng) => separable(rng, true), lr: 0.003 },
   { name: 'separable_all', build: (rng) => separable(rng, false), lr: 0.003 },
   { name: 'separable_linear', build: (rng) => separable(rng, true, null), lr: 0.003 },
+  { name: 'separable_k5', build: (rng) => separable(rng, true, 'relu', 5), lr: 0.003 },
+  { name: 'separable_k5_linear', build: (rng) => separable(rng, true, null, 5), lr: 0.003 },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 

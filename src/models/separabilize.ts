@@ -10,6 +10,7 @@
  * per replaced layer its parameters and MACs before and after, and the model totals.
  */
 import { ArgumentError } from '../errors.js';
+import type { Padding } from '../ops/padding.js';
 import { analyse, type CostReport } from '../cost/analyse.js';
 import type { ActivationName } from '../nn/activation.js';
 import { Conv2d, SeparableConv2d } from '../nn/conv.js';
@@ -35,6 +36,12 @@ export interface SeparabilizeOptions {
    * filtered maps, while the stem is a small share of the multiply-adds. Default false.
    */
   keepStem?: boolean;
+  /**
+   * Kernel size of the depthwise convs, odd and at least the replaced kernel's; the padding grows with it so the
+   * output shape is unchanged. A larger depthwise kernel costs little (K^2 * C per pixel against C_in * C_out for
+   * the pointwise), which is why MnasNet, MobileNetV3 and EfficientNet use 5x5. Default: the replaced kernel's size.
+   */
+  depthwiseKernelSize?: number;
 }
 
 /** Parameters and multiply-adds (per image of the report's input). */
@@ -80,9 +87,10 @@ export function separabilize(model: Module, options: SeparabilizeOptions = {}): 
 
   const before = analyse(model, inputShape);
   targets.forEach(([path, conv], i) => {
+    const window = depthwiseWindow(conv, path, options.depthwiseKernelSize);
     const separable = new SeparableConv2d({
-      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize, stride: conv.stride,
-      padding: conv.padding, dilation: conv.dilation, bias: conv.bias !== null,
+      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: window.kernelSize, stride: conv.stride,
+      padding: window.padding, dilation: conv.dilation, bias: conv.bias !== null,
       batchNorm: options.batchNorm ?? false, activation: options.activation ?? null, rng,
     });
     initLikeTorchvision(separable, 'default', rng);
@@ -99,6 +107,23 @@ export function separabilize(model: Module, options: SeparabilizeOptions = {}): 
     model,
     report: { input: before.input, layers, totals: { before: pick(before.totals), after: pick(after.totals) } },
   };
+}
+
+/** The depthwise kernel for `conv` and the padding that keeps its output shape. */
+function depthwiseWindow(conv: Conv2d, path: string, size: number | undefined): { kernelSize: [number, number]; padding: Padding } {
+  if (size === undefined) return { kernelSize: conv.kernelSize, padding: conv.padding };
+  const grow = conv.kernelSize.map((k) => size - k);
+  if (!Number.isInteger(size) || grow.some((g) => g < 0 || g % 2 !== 0))
+    throw new ArgumentError(`separabilize: depthwiseKernelSize ${size} cannot replace the ${conv.kernelSize.join('x')} kernel ` +
+      `of '${path}' with the same output shape; it must be an integer >= the kernel, differing from it by an even number`);
+  const [padH, padW] = grow.map((g, axis) => (g / 2) * conv.dilation[axis]);
+  const p = conv.padding;
+  const padding: Padding = p === 'same' ? 'same'
+    : p === 'valid' ? [padH, padH, padW, padW]
+      : typeof p === 'number' ? [p + padH, p + padH, p + padW, p + padW]
+        : p.length === 2 ? [p[0] + padH, p[0] + padH, p[1] + padW, p[1] + padW]
+          : [p[0] + padH, p[1] + padH, p[2] + padW, p[3] + padW];
+  return { kernelSize: [size, size], padding };
 }
 
 /** The module holding the module at `path`. */

@@ -104,6 +104,23 @@ test('separabilize keepStem leaves the first convolution standard and replaces t
   assert.deepEqual(model.call(randomImages([1, 28, 28, 1])).shape, [1, 10]);
 });
 
+test('separabilize depthwiseKernelSize widens the depthwise kernel and its padding, keeping every output shape', () => {
+  const paddings = ['same', 'valid', 1, [1, 0], [0, 1, 1, 0]] as const;
+  for (const padding of paddings) {
+    const seq = new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, dilation: 2, padding }));
+    const x = randomImages([1, 11, 11, 2]);
+    const shape = seq.call(x).shape;
+    const { report } = separabilize(seq, { depthwiseKernelSize: 5, inputShape: [11, 11, 2] });
+    const sep = seq.at(0) as SeparableConv2d;
+    assert.deepEqual(sep.depthwise.kernelSize, [5, 5]);
+    assert.deepEqual(seq.call(x).shape, shape, `padding ${JSON.stringify(padding)}`);
+    assert.equal(report.layers[0].after.macs, shape[1] * shape[2] * (25 * 2 + 2 * 3));
+  }
+  for (const size of [4, 1, 2.5])
+    assert.throws(() => separabilize(new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3 })), { depthwiseKernelSize: size, inputShape: [8, 8, 2] }),
+      (e) => e instanceof ArgumentError && new RegExp(`depthwiseKernelSize ${size} .*'0'`).test(e.message));
+});
+
 test('separabilize works inside nn containers (Sequential, Residual), and needs an input shape it can find', () => {
   const seq = new Sequential(
     new Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3, padding: 'same' }),
