@@ -24,6 +24,8 @@ export interface RunConfig {
   separable: boolean;
   /** With `separable`: leave the first conv (the stem) standard, as MobileNets do. Absent in older runs: false. */
   keepStem?: boolean;
+  /** With `separable`: the depthwise kernel size (the padding grows to keep shapes). Absent: the replaced kernel's. */
+  depthwiseKernelSize?: number;
   width?: number;
   data: string;
   epochs: number;
@@ -77,7 +79,7 @@ export function modelFromConfig(config: RunConfig): Module {
   globalRandom.seed(config.seed);
   const rng = new Random(config.seed);
   const model = buildModel(config.model, { numClasses: config.dataInfo.numClasses, inputChannels: c, resolution: h, width: config.width, rng });
-  return config.separable ? separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', keepStem: config.keepStem, rng }).model : model;
+  return config.separable ? separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', keepStem: config.keepStem, depthwiseKernelSize: config.depthwiseKernelSize, rng }).model : model;
 }
 
 /** Decodes a checkpoint written by `sepconv train` (or the web page) and rebuilds its trained model. */

@@ -69,6 +69,20 @@ test('a run killed with SIGKILL mid-training resumes with --resume to the same w
   for (const [name, t] of reference.model) assert.deepEqual(final.model.get(name)!.data, t.data, `weights of ${name}`);
 });
 
+test('train --separable --keep-stem --dw-kernel 5 stores the 5x5 twin, and eval rebuilds it from the checkpoint', async () => {
+  const out = join(dir, 'k5');
+  const r = sepconv('train', '--limit', '256', '--epochs', '1', '--width', '4', '--batch', '32', '--separable', '--keep-stem', '--dw-kernel', '5', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const ckpt = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+  const depthwise = [...ckpt.model].filter(([name]) => name.endsWith('depthwise.weight')).map(([, t]) => t.shape.slice(0, 2));
+  assert.ok(depthwise.length >= 1);
+  for (const k of depthwise) assert.deepEqual(k, [5, 5]);
+  const ev = sepconv('eval', '--checkpoint', join(out, 'checkpoint.safetensors'), '--json');
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(oneLineError(sepconv('train', '--limit', '64', '--separable', '--dw-kernel', '4', '--out', join(dir, 'k4'))),
+    /depthwiseKernelSize 4 cannot replace the 3x3 kernel of 'features\.\d+'/);
+});
+
 test('train rejects bad options and unwritable output before training', () => {
   assert.match(oneLineError(sepconv('train', '--optimizer', 'lbfgs')), /--optimizer must be one of sgd, adam, adamw, rmsprop/);
   assert.match(oneLineError(sepconv('train', '--data', 'imagenet')), /dataset 'imagenet'.*use one of: mnist/);
