@@ -15,7 +15,7 @@ export * as nn from './nn/index.js';
 export { Module } from './nn/module.js';
 export * as models from './models/index.js';
 export { buildModel, modelNames, separabilize } from './models/index.js';
-export { analyse, type CostReport } from './cost/analyse.js';
+export { analyse, opCostKind, type CostReport } from './cost/analyse.js';
 export { compareConv, type ConvComparison } from './cost/compare.js';
 export { SGD, Adam, AdamW, RMSprop, Optimizer, clipGradNorm, type OptimizerState } from './train/optimizer.js';
 export { constant, cosineWithWarmup, stepDecay, oneCycle, type Schedule } from './train/schedule.js';

@@ -120,6 +120,9 @@ function convKind(g: ConvGeometry): CostKind {
   return 'conv';
 }
 
+/** The cost kind of one op event (conv, depthwise, pointwise, linear, bn, pool, add, activation, ...). */
+export const opCostKind = (e: OpEvent): CostKind => classify(e).kind;
+
 /** Kind, MACs and elementwise ops of one event. */
 function classify(e: OpEvent): { kind: CostKind; macs: number; elementwiseOps: number } {
   const outSize = e.output.size;

@@ -3,7 +3,7 @@
  * shapes alone) next to the measured time of each layer, found by running the model with an op listener that reads
  * the clock between consecutive ops (each op's time lands in the layer that ran it, as the analyser counts it).
  */
-import { Random, Tensor, analyse, noGrad, tidy, traceOps, type ConvGeometry, type Module, type OpEvent } from './sepconv.js';
+import { Random, Tensor, analyse, noGrad, opCostKind, tidy, traceOps, type Module } from './sepconv.js';
 
 /** The depthwise / pointwise / other split the page draws. */
 export type SplitKind = 'depthwise' | 'pointwise' | 'other';
@@ -34,18 +34,8 @@ export interface ModelProfile {
 
 const zeroSplit = (): Split => ({ depthwise: 0, pointwise: 0, other: 0 });
 
-function opSplitKind(e: OpEvent): SplitKind {
-  if (e.op === 'depthwiseConv2d') return 'depthwise';
-  if (e.op === 'pointwiseConv2d') return 'pointwise';
-  if (e.op === 'conv2d') {
-    const g = e.attrs as unknown as ConvGeometry;
-    if (g.groups === g.inC && g.inC > 1) return 'depthwise';
-    if (g.groups === 1 && g.kH === 1 && g.kW === 1) return 'pointwise';
-  }
-  return 'other';
-}
-
-function analyserKind(kind: string): SplitKind {
+/** The analyser's kind of a layer or op, folded into the page's three-way split. */
+function splitKind(kind: string): SplitKind {
   return kind === 'depthwise' || kind === 'pointwise' ? kind : 'other';
 }
 
@@ -61,7 +51,7 @@ function timedPass(model: Module, input: Tensor): TimedOp[] {
   let last = performance.now();
   noGrad(() => tidy(() => traceOps((e) => {
     const now = performance.now();
-    ops.push({ scope: e.scope, kind: opSplitKind(e), ms: now - last });
+    ops.push({ scope: e.scope, kind: splitKind(opCostKind(e)), ms: now - last });
     last = now;
   }, () => model.call(input))));
   return ops;
@@ -81,7 +71,7 @@ export function profileModel(model: Module, costShape: [number, number, number],
     return l;
   };
   for (const l of report.layers) layer(l.name, l.kind).params = l.params;
-  for (const op of report.ops) layer(op.scope, 'other').macs[analyserKind(op.kind)] += op.macs;
+  for (const op of report.ops) layer(op.scope, 'other').macs[splitKind(op.kind)] += op.macs;
 
   const wasTraining = model.training;
   model.eval();
