@@ -15,12 +15,24 @@ import { Module } from './module.js';
 
 type Pair = number | readonly [number, number];
 
-function window(kernelSize: Pair, stride: Pair, dilation: Pair, padding: Padding, layer: string) {
+/** The sliding-window options every KxK convolution layer takes. */
+export interface ConvWindowOptions {
+  kernelSize: Pair;
+  /** Default 1. */
+  stride?: Pair;
+  /** 'valid' (default), 'same', or explicit amounts (see ops Padding). */
+  padding?: Padding;
+  /** Default 1. */
+  dilation?: Pair;
+}
+
+/** The window options, checked (errors name `layer`) and with their defaults filled in. */
+function window(o: ConvWindowOptions, layer: string) {
   return {
-    kernel: pair(kernelSize, `${layer}: kernelSize`),
-    stride: pair(stride, `${layer}: stride`),
-    dilation: pair(dilation, `${layer}: dilation`),
-    padding: checkPadding(padding, layer),
+    kernel: pair(o.kernelSize, `${layer}: kernelSize`),
+    stride: pair(o.stride ?? 1, `${layer}: stride`),
+    dilation: pair(o.dilation ?? 1, `${layer}: dilation`),
+    padding: checkPadding(o.padding ?? 'valid', layer),
   };
 }
 
@@ -34,14 +46,9 @@ function windowRepr(kernel: [number, number], stride: [number, number], dilation
     (padding === 'valid' ? '' : `, padding=${JSON.stringify(padding)}`);
 }
 
-export interface Conv2dOptions {
+export interface Conv2dOptions extends ConvWindowOptions {
   inChannels: number;
   outChannels: number;
-  kernelSize: Pair;
-  stride?: Pair;
-  /** 'valid' (default), 'same', or explicit amounts (see ops Padding). */
-  padding?: Padding;
-  dilation?: Pair;
   /** Splits channels into groups convolved separately; must divide inChannels and outChannels. */
   groups?: number;
   bias?: boolean;
@@ -69,7 +76,7 @@ export class Conv2d extends Module {
     if (this.inChannels % this.groups !== 0 || this.outChannels % this.groups !== 0)
       throw new ArgumentError(`Conv2d: groups=${this.groups} must divide inChannels=${this.inChannels} and ` +
         `outChannels=${this.outChannels}`);
-    const w = window(o.kernelSize, o.stride ?? 1, o.dilation ?? 1, o.padding ?? 'valid', 'Conv2d');
+    const w = window(o, 'Conv2d');
     this.kernelSize = w.kernel;
     this.stride = w.stride;
     this.dilation = w.dilation;
@@ -91,12 +98,8 @@ export class Conv2d extends Module {
   }
 }
 
-export interface DepthwiseConv2dOptions {
+export interface DepthwiseConv2dOptions extends ConvWindowOptions {
   channels: number;
-  kernelSize: Pair;
-  stride?: Pair;
-  padding?: Padding;
-  dilation?: Pair;
   /** Output channels per input channel (Keras depth_multiplier); output has channels * depthMultiplier. */
   depthMultiplier?: number;
   bias?: boolean;
@@ -121,7 +124,7 @@ export class DepthwiseConv2d extends Module {
     this.channels = checkInt(o.channels, 'DepthwiseConv2d: channels');
     this.depthMultiplier = checkInt(o.depthMultiplier ?? 1, 'DepthwiseConv2d: depthMultiplier');
     this.outChannels = this.channels * this.depthMultiplier;
-    const w = window(o.kernelSize, o.stride ?? 1, o.dilation ?? 1, o.padding ?? 'valid', 'DepthwiseConv2d');
+    const w = window(o, 'DepthwiseConv2d');
     this.kernelSize = w.kernel;
     this.stride = w.stride;
     this.dilation = w.dilation;
@@ -177,13 +180,9 @@ export class PointwiseConv2d extends Module {
   }
 }
 
-export interface SeparableConv2dOptions {
+export interface SeparableConv2dOptions extends ConvWindowOptions {
   inChannels: number;
   outChannels: number;
-  kernelSize: Pair;
-  stride?: Pair;
-  padding?: Padding;
-  dilation?: Pair;
   depthMultiplier?: number;
   /** Bias of the pointwise conv (the depthwise conv has none, as in Keras: a bias there would fold into it). */
   bias?: boolean;
@@ -215,7 +214,7 @@ export class SeparableConv2d extends Module {
     checkInt(o.inChannels, 'SeparableConv2d: inChannels');
     checkInt(o.outChannels, 'SeparableConv2d: outChannels');
     checkInt(o.depthMultiplier ?? 1, 'SeparableConv2d: depthMultiplier');
-    const w = window(o.kernelSize, o.stride ?? 1, o.dilation ?? 1, o.padding ?? 'valid', 'SeparableConv2d');
+    const w = window(o, 'SeparableConv2d');
     this.depthwise = this.registerModule('depthwise', new DepthwiseConv2d({
       channels: o.inChannels, kernelSize: w.kernel, stride: w.stride, padding: w.padding, dilation: w.dilation,
       depthMultiplier: o.depthMultiplier, bias: false, rng,

@@ -49,38 +49,37 @@ export function sub(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** a * b, broadcasting (e.g. x [N,H,W,C] * gate [N,1,1,C] in squeeze-and-excitation). */
-export function mul(a: Tensor, b: Tensor): Tensor {
-  const { out, ad, bd, ia, ib } = binary('mul', a, b, (x, y) => x * y);
-  return record(out, 'mul', [a, b], (g) => {
+/** One operand's gradient at one element, from the output gradient and both operands' values there. */
+type OperandGrad = (g: number, a: number, b: number) => number;
+
+/**
+ * A broadcasting binary op whose gradients depend on the operands' values (unlike add and sub): the operands are
+ * broadcast to the output's shape, `gradA` and `gradB` applied per element, and each sum reduced back to its shape.
+ */
+function binaryWithOperandGrads(op: string, a: Tensor, b: Tensor, f: BinaryFn, gradA: OperandGrad, gradB: OperandGrad): Tensor {
+  const { out, ad, bd, ia, ib } = binary(op, a, b, f);
+  return record(out, op, [a, b], (g) => {
     const n = g.length;
     const av = gather(ad, ia, n);
     const bv = gather(bd, ib, n);
     const ga = new Float32Array(n);
     const gb = new Float32Array(n);
     for (let k = 0; k < n; k++) {
-      ga[k] = g[k] * bv[k];
-      gb[k] = g[k] * av[k];
+      ga[k] = gradA(g[k], av[k], bv[k]);
+      gb[k] = gradB(g[k], av[k], bv[k]);
     }
     return [reduceToShape(ga, out.shape, a.shape), reduceToShape(gb, out.shape, b.shape)];
   });
 }
 
+/** a * b, broadcasting (e.g. x [N,H,W,C] * gate [N,1,1,C] in squeeze-and-excitation). */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return binaryWithOperandGrads('mul', a, b, (x, y) => x * y, (g, _x, y) => g * y, (g, x) => g * x);
+}
+
 /** a / b, broadcasting. */
 export function div(a: Tensor, b: Tensor): Tensor {
-  const { out, ad, bd, ia, ib } = binary('div', a, b, (x, y) => x / y);
-  return record(out, 'div', [a, b], (g) => {
-    const n = g.length;
-    const av = gather(ad, ia, n);
-    const bv = gather(bd, ib, n);
-    const ga = new Float32Array(n);
-    const gb = new Float32Array(n);
-    for (let k = 0; k < n; k++) {
-      ga[k] = g[k] / bv[k];
-      gb[k] = (-g[k] * av[k]) / (bv[k] * bv[k]);
-    }
-    return [reduceToShape(ga, out.shape, a.shape), reduceToShape(gb, out.shape, b.shape)];
-  });
+  return binaryWithOperandGrads('div', a, b, (x, y) => x / y, (g, _x, y) => g / y, (g, x, y) => (-g * x) / (y * y));
 }
 
 /** x * s + t for scalars s and t. */

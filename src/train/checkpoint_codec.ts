@@ -29,14 +29,9 @@ export interface Checkpoint {
   history?: unknown[];
 }
 
-interface Header {
+/** The metadata entry: the checkpoint's own fields as they are, the format tag, and the optimizer's scalars. */
+interface Header extends Pick<Checkpoint, 'epoch' | 'step' | 'rng' | 'loader' | 'config' | 'history'> {
   format: string;
-  epoch: number;
-  step: number;
-  rng?: number[];
-  loader?: DataLoaderState;
-  config: Record<string, unknown>;
-  history?: unknown[];
   optimizer?: { name: string; scalars: Record<string, number> };
 }
 

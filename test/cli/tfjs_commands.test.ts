@@ -8,24 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { parseCommandArgs, type Command } from '../../src/cli/command.js';
 import { inspectCommand } from '../../src/cli/commands/inspect.js';
 import { runModelCommand } from '../../src/cli/commands/run.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { assertClose } from '../helpers/close.js';
 import { randomValues, randomizeWeights, saveLayersModel, tf, type SavedModel } from '../io/tfjs/tfjs_fixtures.js';
-import { oneLineError, sepconv } from './run.js';
+import { oneLineError, runCommand, sepconv } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sepconv-tfjs-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(c: Command, ...argv: string[]): Promise<string> {
-  let out = '';
-  const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: {} };
-  const ctx = parseCommandArgs(c, argv, io, false);
-  if (ctx !== null) await c.run(ctx);
-  return out;
-}
 
 /** Writes model.json and its shards into a new folder; returns the model.json path. */
 function writeModel(name: string, saved: SavedModel, json: object = saved.json): string {
@@ -49,14 +40,14 @@ function classifier(): tf.Sequential {
 
 test('inspect describes a TF.js layers model and costs it per layer', async () => {
   const file = writeModel('layers', await saveLayersModel(classifier(), { shardBytes: 200 }));
-  const text = await cli(inspectCommand, file);
+  const text = await runCommand(inspectCommand, file);
   assert.match(text, /^format: +layers-model$/m);
   assert.match(text, /^input conv_input: +\[\?, 8, 8, 3\]$/m);
   assert.match(text, /^layers: +5: .*Conv2D x1.*DepthwiseConv2D x1/m);
   assert.match(text, /cost for input 1x8x8x3 \(NHWC\)/);
   assert.match(text, /^dw +depthwise +4x4x4 /m);
   assert.match(text, /^total +7 /m);
-  const json = JSON.parse(await cli(inspectCommand, file, '--json'));
+  const json = JSON.parse(await runCommand(inspectCommand, file, '--json'));
   assert.equal(json.format, 'layers-model');
   assert.equal(json.layers, 5);
   assert.deepEqual(json.cost.output, [1, 7]);
@@ -69,18 +60,18 @@ test('run feeds a .npy tensor (NHWC) or an image and matches TF.js', async () =>
   const x = randomValues(8 * 8 * 3, 42);
   const npy = join(dir, 'x.npy');
   writeFileSync(npy, writeNpy({ dtype: 'float32', shape: [1, 8, 8, 3], data: Float32Array.from(x) }));
-  const out = JSON.parse(await cli(runModelCommand, file, '--input', npy, '--json'));
+  const out = JSON.parse(await runCommand(runModelCommand, file, '--input', npy, '--json'));
   assert.deepEqual(out.outputs.logits.shape, [1, 7]);
   const expected = tf.tidy(() => (model.predict(tf.tensor(x, [1, 8, 8, 3])) as tf.Tensor).dataSync());
   assertClose(out.outputs.logits.data, expected, { rtol: 1e-4, atol: 1e-5 }, 'run --json');
-  assert.match(await cli(runModelCommand, file, '--input', npy, '--top', '3'), /^logits \[1, 7\]\nclass +score +softmax\n(.*\n){4}/m);
+  assert.match(await runCommand(runModelCommand, file, '--input', npy, '--top', '3'), /^logits \[1, 7\]\nclass +score +softmax\n(.*\n){4}/m);
 
   // An image becomes an NHWC batch of the declared size: a uniform image gives TF.js' output for a constant input.
   const data = Buffer.alloc(4 * 4 * 4);
   for (let p = 0; p < 16; p++) data.set([255, 0, 51, 255], 4 * p);
   const image = join(dir, 'img.png');
   writeFileSync(image, PNG.sync.write({ width: 4, height: 4, data }));
-  const fromImage = JSON.parse(await cli(runModelCommand, file, '-i', image, '--json'));
+  const fromImage = JSON.parse(await runCommand(runModelCommand, file, '-i', image, '--json'));
   const constant = Array.from({ length: 64 }, () => [1, 0, 0.2]).flat();
   const expectedImage = tf.tidy(() => (model.predict(tf.tensor(constant, [1, 8, 8, 3])) as tf.Tensor).dataSync());
   assertClose(fromImage.outputs.logits.data, expectedImage, { rtol: 1e-4, atol: 1e-5 }, 'image input');
@@ -91,10 +82,10 @@ test('a broken TF.js model fails with one line naming the file and the problem',
   const json = JSON.parse(JSON.stringify(saved.json));
   json.modelTopology.config.layers.push({ class_name: 'LSTM', config: { name: 'lstm', units: 3 } });
   const file = writeModel('broken', saved, json);
-  await assert.rejects(cli(inspectCommand, file), /model\.json: TF\.js layers model: 1 layer cannot be loaded:\n {2}layer 'lstm' \(LSTM\): layer class not supported/);
+  await assert.rejects(runCommand(inspectCommand, file), /model\.json: TF\.js layers model: 1 layer cannot be loaded:\n {2}layer 'lstm' \(LSTM\): layer class not supported/);
   const noShard = writeModel('noshard', { ...saved, weights: new Map() });
   const r = sepconv('inspect', noShard);
   assert.equal(r.status, 1);
   assert.match(oneLineError(r), /noshard.model\.json: TF\.js weightsManifest\[0\]: weight shard "group1-shard1of1\.bin" is missing/);
-  await assert.rejects(cli(runModelCommand, join(dir, 'nowhere', 'model.json'), '--input', 'x.npy'), /cannot read the model '.*model\.json': ENOENT/);
+  await assert.rejects(runCommand(runModelCommand, join(dir, 'nowhere', 'model.json'), '--input', 'x.npy'), /cannot read the model '.*model\.json': ENOENT/);
 });

@@ -5,7 +5,8 @@ import { loadTfjsModel } from '../../src/io/tfjs/load.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { tidy } from '../../src/tensor/memory.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { graphModelFiles, randomValues, randomizeWeights, saveLayersModel, tf, type SavedModel } from '../io/tfjs/tfjs_fixtures.js';
+import { A, convAttrs, GraphBuilder } from '../io/tfjs/graph_builder.js';
+import { randomizeWeights, saveLayersModel, tf, type SavedModel } from '../io/tfjs/tfjs_fixtures.js';
 import { fuzzReader, type FuzzInput, type FuzzTarget } from './harness.js';
 import { anyJson, jsonEdited, jsonPaths, prototypeKey } from './json_hostile.js';
 
@@ -25,32 +26,14 @@ async function layersModels(): Promise<SavedModel[]> {
 
 /** A small graph model as tfjs-converter writes it: Placeholder, fused conv, depthwise, Relu6, Mean, MatMul. */
 function graphModel(): SavedModel {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const ints = (v: number[]) => ({ list: { i: v.map(String) } });
-  const float = { type: 'DT_FLOAT' };
-  const shape = (dims: number[]) => ({ shape: { dim: dims.map((d) => ({ size: String(d) })) } });
-  const consts = [
-    { name: 'filter', shape: [3, 3, 2, 4], dtype: 'float32' as const, values: randomValues(72, 1) },
-    { name: 'bias', shape: [4], dtype: 'float32' as const, values: randomValues(4, 2) },
-    { name: 'dw', shape: [3, 3, 4, 1], dtype: 'float32' as const, values: randomValues(36, 3) },
-    { name: 'axes', shape: [2], dtype: 'int32' as const, values: [1, 2] },
-    { name: 'w', shape: [4, 3], dtype: 'float32' as const, values: randomValues(12, 4) },
-  ];
-  const constNode = (c: (typeof consts)[number]) => ({ name: c.name, op: 'Const', attr: {
-    value: { tensor: { dtype: c.dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32', tensorShape: shape(c.shape).shape } },
-    dtype: { type: c.dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32' } } });
-  const conv = { strides: ints([1, 1, 1, 1]), padding: { s: b64('SAME') }, data_format: { s: b64('NHWC') }, dilations: ints([1, 1, 1, 1]) };
-  const nodes = [
-    { name: 'x', op: 'Placeholder', attr: { dtype: float, shape: shape([-1, 6, 6, 2]) } },
-    ...consts.map(constNode),
-    { name: 'conv', op: '_FusedConv2D', input: ['x', 'filter', 'bias'], attr: { T: float, ...conv, num_args: { i: '1' },
-      fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu6')] } }, epsilon: { f: 0 } } },
-    { name: 'depthwise', op: 'DepthwiseConv2dNative', input: ['conv', 'dw'], attr: { T: float, ...conv } },
-    { name: 'mean', op: 'Mean', input: ['depthwise', 'axes'], attr: { T: float, keep_dims: { b: false }, Tidx: { type: 'DT_INT32' } } },
-    { name: 'logits', op: 'MatMul', input: ['mean', 'w'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
-    { name: 'Identity', op: 'Identity', input: ['logits'], attr: { T: float } },
-  ];
-  return graphModelFiles(nodes, consts);
+  const g = new GraphBuilder(1);
+  const conv = g.n('conv', '_FusedConv2D', [g.placeholder('x', [-1, 6, 6, 2]), g.c('filter', [3, 3, 2, 4]), g.c('bias', [4])],
+    { ...convAttrs(1, 'SAME'), num_args: A.i(1), fused_ops: A.strs(['BiasAdd', 'Relu6']), epsilon: A.f(0) });
+  const depthwise = g.n('depthwise', 'DepthwiseConv2dNative', [conv, g.c('dw', [3, 3, 4, 1])], convAttrs(1, 'SAME'));
+  const mean = g.n('mean', 'Mean', [depthwise, g.c('axes', [2], [1, 2], 'int32')], { keep_dims: A.b(false), Tidx: A.int });
+  const logits = g.n('logits', 'MatMul', [mean, g.c('w', [4, 3])], { transpose_a: A.b(false), transpose_b: A.b(false) });
+  g.n('Identity', 'Identity', [logits]);
+  return g.files();
 }
 
 const X = new Float32Array(2 * 6 * 6 * 2).map((_, i) => Math.sin(i));

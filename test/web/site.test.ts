@@ -23,7 +23,7 @@ import { softmax } from '../../src/ops/softmax.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { PHONE, openPage, openSite, screenshot, skipBrowserTests, type Site } from './harness.js';
+import { PHONE, openPage, openSite, screenshot, skipBrowserTests, type Site, type WatchedPage } from './harness.js';
 import { randomizeWeights, saveLayersModel, tf, type SavedModel } from '../io/tfjs/tfjs_fixtures.js';
 import { mobilenetGraphModel } from './tfjs_graph_fixture.js';
 import type { Page } from 'playwright-core';
@@ -46,6 +46,13 @@ after(async () => {
 /** A test that needs Chromium: skipped, with the install line, where it is missing. */
 function browserTest(name: string, fn: (t: TestContext) => Promise<void>): void {
   test(name, { skip: skipBrowserTests }, fn);
+}
+
+/** The explorer tab once it shows its default model's costs, so that what a test drops replaces a finished analysis. */
+async function openExplorer(): Promise<WatchedPage> {
+  const explorer = await openPage(site, 'explorer');
+  await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+  return explorer;
 }
 
 async function numberAt(page: Page, testId: string): Promise<number> {
@@ -137,6 +144,20 @@ function writeTfjsFiles(name: string, saved: SavedModel): TfjsFiles {
   return { dir, json, shards };
 }
 
+/**
+ * Drops `model` without its second shard on the file input `testId`; the page's alert must name that shard. Returns
+ * the shard's file name.
+ */
+async function dropWithoutSecondShard(page: Page, testId: string, model: TfjsFiles): Promise<string> {
+  const missing = model.shards[1].split('/').pop()!;
+  await page.getByTestId(testId).setInputFiles([model.json, ...model.shards.filter((_, i) => i !== 1)]);
+  const alert = page.getByRole('alert').filter({ hasText: 'not dropped with it' });
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match(await alert.innerText(),
+    new RegExp(`model\\.json needs the weight shard "${missing.replace(/\./g, '\\.')}", which was not dropped with it`));
+  return missing;
+}
+
 /** The model Node's importer reads from the same files. */
 function nodeTfjsModel(f: TfjsFiles): ReturnType<typeof loadTfjsModel> {
   return loadTfjsModel({ json: readFileSync(f.json, 'utf8'), weights: new Map(f.shards.map((s) => [s.slice(f.dir.length + 1), readFileSync(s)])) });
@@ -222,8 +243,7 @@ describe('web page', () => {
   });
 
   browserTest('model explorer: totals equal the cost analyser, charts drawn, another model and a bad file', async () => {
-    const { page, errors } = await openPage(site, 'explorer');
-    await page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    const { page, errors } = await openExplorer();
     const report = analyse(buildModel('mobilenet_v2'), [224, 224, 3]);
     assert.equal(await numberAt(page, 'total-params'), report.totals.params);
     assert.equal(await numberAt(page, 'total-macs'), report.totals.macs);
@@ -305,8 +325,7 @@ describe('web page', () => {
     assert.deepEqual(errors, []);
     await page.close();
 
-    const explorer = await openPage(site, 'explorer');
-    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    const explorer = await openExplorer();
     await explorer.page.getByTestId('model-file').setInputFiles(file);
     await explorer.page.getByTestId('model-title').filter({ hasText: 'small.onnx' }).waitFor({ timeout: 30_000 });
     const report = analyse(imported, [32, 32, 3]);
@@ -327,8 +346,7 @@ describe('web page', () => {
 
     await checkTfjsRunPage(png, tfjs, expected, { format: 'layers', shape: '20×24×3', screenshotName: 'run-tfjs-model-desktop' });
 
-    const explorer = await openPage(site, 'explorer');
-    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    const explorer = await openExplorer();
     await dropFiles(explorer.page, 'model-file', [...tfjs.shards].reverse().concat(tfjs.json));
     await explorer.page.getByTestId('model-title').filter({ hasText: 'model.json (TF.js layers model' }).waitFor({ timeout: 30_000 });
     const report = analyse(model, [20, 24, 3]);
@@ -343,13 +361,8 @@ describe('web page', () => {
 
   browserTest('run and explorer: a TF.js model without its shards, shards alone and unsupported layers give readable messages', async () => {
     const tfjs = await writeTfjsModel('tfjs-missing');
-    const missing = tfjs.shards[1].split('/').pop()!;
-    const explorer = await openPage(site, 'explorer');
-    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
-    await explorer.page.getByTestId('model-file').setInputFiles([tfjs.json, ...tfjs.shards.filter((_, i) => i !== 1)]);
-    const alert = explorer.page.getByRole('alert').filter({ hasText: 'not dropped with it' });
-    await alert.waitFor({ timeout: 30_000 });
-    assert.match(await alert.innerText(), new RegExp(`model\\.json needs the weight shard "${missing.replace(/\./g, '\\.')}", which was not dropped`));
+    const explorer = await openExplorer();
+    const missing = await dropWithoutSecondShard(explorer.page, 'model-file', tfjs);
     await explorer.page.getByTestId('model-file').setInputFiles(tfjs.json);
     await explorer.page.getByRole('alert').filter({ hasText: `model.json needs its ${tfjs.shards.length} weight shards` }).waitFor({ timeout: 30_000 });
     await screenshot(explorer.page, 'explorer-tfjs-missing-shard');
@@ -389,8 +402,7 @@ describe('web page', () => {
     const expected = Array.from(noGrad(() => model.call(imageInput(png, 96, 80, 3))).data);
     assert.equal(expected.length, 7);
 
-    const explorer = await openPage(site, 'explorer');
-    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
+    const explorer = await openExplorer();
     await explorer.page.getByLabel('Time at').selectOption('64');
     await explorer.page.getByTestId('model-file').setInputFiles([graph.json, ...graph.shards]);
     await explorer.page.getByTestId('model-title').filter({ hasText: 'model.json (TF.js graph model' }).waitFor({ timeout: 30_000 });
@@ -412,15 +424,8 @@ describe('web page', () => {
 
   browserTest('run and explorer: a TF.js graph model.json without one of its shards names the missing file', async () => {
     const graph = writeTfjsFiles('tfjs-graph-missing', mobilenetGraphModel({ height: 96, width: 80, classes: 7, shardBytes: 1024 }));
-    const missing = graph.shards[1].split('/').pop()!;
-    const needs = new RegExp(`model\\.json needs the weight shard "${missing.replace(/\./g, '\\.')}", which was not dropped with it`);
-    const partial = [graph.json, ...graph.shards.filter((_, i) => i !== 1)];
-    const explorer = await openPage(site, 'explorer');
-    await explorer.page.getByTestId('total-macs').waitFor({ timeout: 30_000 });
-    await explorer.page.getByTestId('model-file').setInputFiles(partial);
-    const alert = explorer.page.getByRole('alert').filter({ hasText: 'not dropped with it' });
-    await alert.waitFor({ timeout: 30_000 });
-    assert.match(await alert.innerText(), needs);
+    const explorer = await openExplorer();
+    await dropWithoutSecondShard(explorer.page, 'model-file', graph);
     assert.deepEqual(explorer.errors, []);
     await explorer.page.close();
 
@@ -428,10 +433,7 @@ describe('web page', () => {
     const png = join(files, 'ring.png');
     writePng(png);
     await page.getByTestId('run-image-file').setInputFiles(png);
-    await page.getByTestId('run-model-file').setInputFiles(partial);
-    const runAlert = page.getByRole('alert').filter({ hasText: 'not dropped with it' });
-    await runAlert.waitFor({ timeout: 30_000 });
-    assert.match(await runAlert.innerText(), needs);
+    await dropWithoutSecondShard(page, 'run-model-file', graph);
     await page.getByTestId('run-model-file').setInputFiles(graph.json);
     const all = page.getByRole('alert').filter({ hasText: `model.json needs its ${graph.shards.length} weight shards` });
     await all.waitFor({ timeout: 30_000 });

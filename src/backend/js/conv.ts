@@ -44,19 +44,30 @@ function addBias(acc: Float64Array, bias: Float32Array | null, channels: number)
   for (let i = 0; i < acc.length; i++) acc[i] += bias[i % channels];
 }
 
-function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: ConvGeometry): Float32Array {
+/**
+ * Calls `visit(xGroup, wTap, yIndex)` for every (output pixel, in-bounds tap, output channel co) of a grouped conv:
+ * xGroup indexes the tapped pixel's first input channel of co's group, wTap indexes w[kh, kw, 0, co] (input channel
+ * ci of the group is at xGroup + ci and wTap + ci * outC), and yIndex indexes y[pixel, co].
+ */
+function forEachGroupedTap(g: ConvGeometry, visit: (xGroup: number, wTap: number, yIndex: number) => void): void {
   const cinPerGroup = g.inC / g.groups;
   const coutPerGroup = g.outC / g.groups;
-  const acc = new Float64Array(g.batch * g.outH * g.outW * g.outC);
   forEachTap(g, (xPixel, kh, kw, yPixel) => {
     const tap = (kh * g.kW + kw) * cinPerGroup;
     for (let co = 0; co < g.outC; co++) {
       const group = Math.floor(co / coutPerGroup);
-      let s = 0;
-      for (let ci = 0; ci < cinPerGroup; ci++)
-        s += x[xPixel * g.inC + group * cinPerGroup + ci] * w[(tap + ci) * g.outC + co];
-      acc[yPixel * g.outC + co] += s;
+      visit(xPixel * g.inC + group * cinPerGroup, tap * g.outC + co, yPixel * g.outC + co);
     }
+  });
+}
+
+function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: ConvGeometry): Float32Array {
+  const cinPerGroup = g.inC / g.groups;
+  const acc = new Float64Array(g.batch * g.outH * g.outW * g.outC);
+  forEachGroupedTap(g, (xGroup, wTap, yIndex) => {
+    let s = 0;
+    for (let ci = 0; ci < cinPerGroup; ci++) s += x[xGroup + ci] * w[wTap + ci * g.outC];
+    acc[yIndex] += s;
   });
   addBias(acc, bias, g.outC);
   return Float32Array.from(acc);
@@ -64,32 +75,20 @@ function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: 
 
 function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
   const cinPerGroup = g.inC / g.groups;
-  const coutPerGroup = g.outC / g.groups;
   const dx = new Float64Array(g.batch * g.inH * g.inW * g.inC);
-  forEachTap(g, (xPixel, kh, kw, yPixel) => {
-    const tap = (kh * g.kW + kw) * cinPerGroup;
-    for (let co = 0; co < g.outC; co++) {
-      const group = Math.floor(co / coutPerGroup);
-      const d = dy[yPixel * g.outC + co];
-      for (let ci = 0; ci < cinPerGroup; ci++)
-        dx[xPixel * g.inC + group * cinPerGroup + ci] += d * w[(tap + ci) * g.outC + co];
-    }
+  forEachGroupedTap(g, (xGroup, wTap, yIndex) => {
+    const d = dy[yIndex];
+    for (let ci = 0; ci < cinPerGroup; ci++) dx[xGroup + ci] += d * w[wTap + ci * g.outC];
   });
   return Float32Array.from(dx);
 }
 
 function conv2dBackwardFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
   const cinPerGroup = g.inC / g.groups;
-  const coutPerGroup = g.outC / g.groups;
   const dw = new Float64Array(g.kH * g.kW * cinPerGroup * g.outC);
-  forEachTap(g, (xPixel, kh, kw, yPixel) => {
-    const tap = (kh * g.kW + kw) * cinPerGroup;
-    for (let co = 0; co < g.outC; co++) {
-      const group = Math.floor(co / coutPerGroup);
-      const d = dy[yPixel * g.outC + co];
-      for (let ci = 0; ci < cinPerGroup; ci++)
-        dw[(tap + ci) * g.outC + co] += d * x[xPixel * g.inC + group * cinPerGroup + ci];
-    }
+  forEachGroupedTap(g, (xGroup, wTap, yIndex) => {
+    const d = dy[yIndex];
+    for (let ci = 0; ci < cinPerGroup; ci++) dw[wTap + ci * g.outC] += d * x[xGroup + ci];
   });
   return Float32Array.from(dw);
 }

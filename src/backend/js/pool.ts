@@ -12,10 +12,10 @@ function clip(start: number, k: number, size: number): [number, number] {
 }
 
 /**
- * Calls `visit` for every output of an average pool (index `o`, NHWC order) with the flat input indices its window
- * covers (padding excluded) and the divisor; forward and backward walk the same windows.
+ * Calls `visit` for every output (index `o`, NHWC order) with the flat input indices its window covers, padding
+ * excluded, in row-major order; every pooling kernel, forward and backward, walks these same windows.
  */
-function forEachAvgWindow(g: PoolGeometry, countIncludePad: boolean, visit: (o: number, cells: number[], divisor: number) => void): void {
+function forEachWindow(g: PoolGeometry, visit: (o: number, cells: number[]) => void): void {
   const { batch, inH, inW, channels: c, outH, outW } = g;
   const cells: number[] = [];
   let o = 0;
@@ -24,50 +24,43 @@ function forEachAvgWindow(g: PoolGeometry, countIncludePad: boolean, visit: (o: 
       const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
       for (let ow = 0; ow < outW; ow++) {
         const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
-        const divisor = countIncludePad ? g.kH * g.kW : (h1 - h0) * (w1 - w0);
         for (let ch = 0; ch < c; ch++, o++) {
           cells.length = 0;
           for (let h = h0; h < h1; h++)
             for (let w = w0; w < w1; w++) cells.push(((n * inH + h) * inW + w) * c + ch);
-          visit(o, cells, divisor);
+          visit(o, cells);
         }
       }
     }
 }
 
+/** What an average pool divides a window's sum by. */
+function avgDivisor(g: PoolGeometry, cells: number[], countIncludePad: boolean): number {
+  return countIncludePad ? g.kH * g.kW : cells.length;
+}
+
 export const poolKernels: Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> = {
   maxPool2d(x, g) {
-    const { batch, inH, inW, channels: c, outH, outW } = g;
-    const y = new Float32Array(batch * outH * outW * c);
+    const y = new Float32Array(g.batch * g.outH * g.outW * g.channels);
     const argmax = new Int32Array(y.length);
-    let o = 0;
-    for (let n = 0; n < batch; n++)
-      for (let oh = 0; oh < outH; oh++) {
-        const [h0, h1] = clip(oh * g.strideH - g.padTop, g.kH, inH);
-        for (let ow = 0; ow < outW; ow++) {
-          const [w0, w1] = clip(ow * g.strideW - g.padLeft, g.kW, inW);
-          for (let ch = 0; ch < c; ch++, o++) {
-            let best = -Infinity;
-            let bestIndex = ((n * inH + h0) * inW + w0) * c + ch;
-            // First maximum wins ties; a NaN wins outright (as in PyTorch) so the numerics check can see it.
-            scan: for (let h = h0; h < h1; h++)
-              for (let w = w0; w < w1; w++) {
-                const i = ((n * inH + h) * inW + w) * c + ch;
-                const v = x[i];
-                if (Number.isNaN(v)) {
-                  bestIndex = i;
-                  break scan;
-                }
-                if (v > best) {
-                  best = v;
-                  bestIndex = i;
-                }
-              }
-            y[o] = x[bestIndex];
-            argmax[o] = bestIndex;
-          }
+    forEachWindow(g, (o, cells) => {
+      let best = -Infinity;
+      let bestIndex = cells[0];
+      // First maximum wins ties; a NaN wins outright (as in PyTorch) so the numerics check can see it.
+      for (const i of cells) {
+        const v = x[i];
+        if (Number.isNaN(v)) {
+          bestIndex = i;
+          break;
+        }
+        if (v > best) {
+          best = v;
+          bestIndex = i;
         }
       }
+      y[o] = x[bestIndex];
+      argmax[o] = bestIndex;
+    });
     return { y, argmax };
   },
 
@@ -79,18 +72,18 @@ export const poolKernels: Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avg
 
   avgPool2d(x, g, countIncludePad) {
     const y = new Float32Array(g.batch * g.outH * g.outW * g.channels);
-    forEachAvgWindow(g, countIncludePad, (o, cells, divisor) => {
+    forEachWindow(g, (o, cells) => {
       let sum = 0;
       for (const i of cells) sum += x[i];
-      y[o] = sum / divisor;
+      y[o] = sum / avgDivisor(g, cells, countIncludePad);
     });
     return y;
   },
 
   avgPool2dBackward(dy, g, countIncludePad) {
     const dx = new Float32Array(g.batch * g.inH * g.inW * g.channels);
-    forEachAvgWindow(g, countIncludePad, (o, cells, divisor) => {
-      const share = dy[o] / divisor;
+    forEachWindow(g, (o, cells) => {
+      const share = dy[o] / avgDivisor(g, cells, countIncludePad);
       for (const i of cells) dx[i] += share;
     });
     return dx;

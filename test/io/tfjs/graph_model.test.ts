@@ -18,66 +18,8 @@ import { tidy } from '../../../src/tensor/memory.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
 import { traceOps } from '../../../src/tensor/trace.js';
 import { assertClose } from '../../helpers/close.js';
-import { graphModelFiles, randomValues, tf, type Quantization, type SavedModel } from './tfjs_fixtures.js';
-
-// AttrValue JSON as tfjs-converter writes it.
-const b64 = (s: string): string => Buffer.from(s).toString('base64');
-const A = {
-  s: (v: string) => ({ s: b64(v) }),
-  i: (v: number) => ({ i: String(v) }),
-  f: (v: number) => ({ f: v }),
-  b: (v: boolean) => ({ b: v }),
-  ints: (v: number[]) => ({ list: { i: v.map(String) } }),
-  strs: (v: string[]) => ({ list: { s: v.map(b64) } }),
-  float: { type: 'DT_FLOAT' },
-  int: { type: 'DT_INT32' },
-  shape: (dims: number[]) => ({ shape: { dim: dims.map((d) => ({ size: String(d) })) } }),
-};
-
-interface ConstSpec {
-  name: string;
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  values: number[];
-}
-
-/** Builds nodes and consts together: `c()` adds a Const node with its value, `n()` an op node. */
-class GraphBuilder {
-  readonly nodes: object[] = [];
-  readonly consts: ConstSpec[] = [];
-  private seed = 100;
-
-  placeholder(name: string, dims: number[]): string {
-    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: A.float, shape: A.shape(dims) } });
-    return name;
-  }
-
-  c(name: string, shape: number[], values?: number[], dtype: 'float32' | 'int32' = 'float32', scale = 0.5): string {
-    const size = shape.reduce((p, d) => p * d, 1);
-    this.consts.push({ name, shape, dtype, values: values ?? randomValues(size, this.seed++, scale) });
-    this.nodes.push({ name, op: 'Const', attr: { value: { tensor: { dtype: dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32', tensorShape: A.shape(shape).shape } }, dtype: dtype === 'float32' ? A.float : A.int } });
-    return name;
-  }
-
-  n(name: string, op: string, input: string[], attr: Record<string, unknown> = {}): string {
-    this.nodes.push({ name, op, input, attr: { T: A.float, ...attr }, device: '/device:CPU:0' });
-    return name;
-  }
-
-  files(o: { quantize?: Quantization; signature?: object } = {}): SavedModel {
-    const saved = graphModelFiles(this.nodes, this.consts, o);
-    if (o.signature !== undefined) {
-      saved.json['signature'] = o.signature;
-      saved.artifacts.signature = o.signature;
-    }
-    return saved;
-  }
-}
-
-const conv = (strides: number, padding: string) => ({
-  strides: A.ints([1, strides, strides, 1]), padding: A.s(padding), data_format: A.s('NHWC'), dilations: A.ints([1, 1, 1, 1]),
-  explicit_paddings: { list: {} },
-});
+import { A, convAttrs, GraphBuilder } from './graph_builder.js';
+import { randomValues, tf, type SavedModel } from './tfjs_fixtures.js';
 
 /** A MobileNet-family graph: Pad, fused convs, BN as Mul/Add, relu6 as Relu+Minimum+Maximum, pointwise, Prelu... */
 function mobilenetGraph(): GraphBuilder {
@@ -85,19 +27,19 @@ function mobilenetGraph(): GraphBuilder {
   const x = g.placeholder('input', [-1, 9, 9, 3]);
   const pad = g.n('pad', 'Pad', [x, g.c('paddings', [4, 2], [0, 0, 0, 1, 0, 1, 0, 0], 'int32')], { Tpaddings: A.int });
   const c1 = g.n('Conv1/Conv2D', '_FusedConv2D', [pad, g.c('Conv1/filter', [3, 3, 3, 8]), g.c('Conv1/bias', [8])], {
-    ...conv(2, 'VALID'), fused_ops: A.strs(['BiasAdd', 'Relu6']), num_args: A.i(1), epsilon: A.f(0), use_cudnn_on_gpu: A.b(true), leakyrelu_alpha: A.f(0.2),
+    ...convAttrs(2, 'VALID'), fused_ops: A.strs(['BiasAdd', 'Relu6']), num_args: A.i(1), epsilon: A.f(0), use_cudnn_on_gpu: A.b(true), leakyrelu_alpha: A.f(0.2),
   });
   const dw = g.n('dw1/depthwise', 'FusedDepthwiseConv2dNative', [c1, g.c('dw1/filter', [3, 3, 8, 1]), g.c('dw1/bias', [8])], {
-    ...conv(1, 'SAME'), fused_ops: A.strs(['BiasAdd', 'Relu']), num_args: A.i(1),
+    ...convAttrs(1, 'SAME'), fused_ops: A.strs(['BiasAdd', 'Relu']), num_args: A.i(1),
   });
   const bnMul = g.n('bn/mul', 'Mul', [dw, g.c('bn/scale', [8], randomValues(8, 1).map((v) => 1 + v * 0.5))]);
   const bnAdd = g.n('bn/add', 'AddV2', [bnMul, g.c('bn/offset', [8])]);
   const relu = g.n('relu', 'Relu', [bnAdd]);
   const min = g.n('relu6/min', 'Minimum', [relu, g.c('six', [], [6])]);
   const max = g.n('relu6/max', 'Maximum', [min, g.c('zero', [], [0])]);
-  const pw = g.n('pw/Conv2D', 'Conv2D', [max, g.c('pw/filter', [1, 1, 8, 16])], { ...conv(1, 'VALID'), use_cudnn_on_gpu: A.b(true) });
+  const pw = g.n('pw/Conv2D', 'Conv2D', [max, g.c('pw/filter', [1, 1, 8, 16])], { ...convAttrs(1, 'VALID'), use_cudnn_on_gpu: A.b(true) });
   const pwBias = g.n('pw/BiasAdd', 'BiasAdd', [pw, g.c('pw/bias', [16])], { data_format: A.s('NHWC') });
-  const dw2 = g.n('dw2/depthwise', 'DepthwiseConv2dNative', [pwBias, g.c('dw2/filter', [3, 3, 16, 2])], conv(2, 'SAME'));
+  const dw2 = g.n('dw2/depthwise', 'DepthwiseConv2dNative', [pwBias, g.c('dw2/filter', [3, 3, 16, 2])], convAttrs(2, 'SAME'));
   const prelu = g.n('prelu', 'Prelu', [dw2, g.c('prelu/alpha', [32], randomValues(32, 2, 0.3))]);
   const sig = g.n('swish/sigmoid', 'Sigmoid', [prelu]);
   const swish = g.n('swish/mul', 'Mul', [prelu, sig]);
@@ -125,7 +67,7 @@ function miscGraph(): GraphBuilder {
   const leaky = g.n('leaky', 'LeakyRelu', [x], { alpha: A.f(0.1) });
   const padded = g.n('padv2', 'PadV2', [leaky, g.c('padv2/paddings', [4, 2], [0, 0, 1, 0, 0, 1, 0, 0], 'int32'), g.c('padv2/value', [], [0.5])]);
   const c = g.n('conv', '_FusedConv2D', [padded, g.c('conv/filter', [3, 3, 4, 4]), g.c('conv/bias', [4])], {
-    ...conv(2, 'VALID'), fused_ops: A.strs(['BiasAdd', 'LeakyRelu']), num_args: A.i(1), leakyrelu_alpha: A.f(0.3), epsilon: A.f(0),
+    ...convAttrs(2, 'VALID'), fused_ops: A.strs(['BiasAdd', 'LeakyRelu']), num_args: A.i(1), leakyrelu_alpha: A.f(0.3), epsilon: A.f(0),
   });
   const cat = g.n('concat', 'ConcatV2', [g.n('relu6', 'Relu6', [tanh]), c, g.c('concat/axis', [], [3], 'int32')], { N: A.i(2), Tidx: A.int });
   const sub = g.n('sub', 'Sub', [cat, g.c('sub/y', [8])]);
@@ -226,8 +168,8 @@ test('unsupported ops and attributes are listed in one FormatError naming node, 
   const g = new GraphBuilder();
   const x = g.placeholder('x', [-1, 4, 4, 2]);
   const elu = g.n('act/elu', 'Elu', [x]);
-  const nchw = g.n('conv_nchw', 'Conv2D', [elu, g.c('w', [1, 1, 2, 2])], { ...conv(1, 'VALID'), data_format: A.s('NCHW') });
-  const moving = g.n('conv_dyn', 'Conv2D', [x, x], conv(1, 'VALID'));
+  const nchw = g.n('conv_nchw', 'Conv2D', [elu, g.c('w', [1, 1, 2, 2])], { ...convAttrs(1, 'VALID'), data_format: A.s('NCHW') });
+  const moving = g.n('conv_dyn', 'Conv2D', [x, x], convAttrs(1, 'VALID'));
   const odd = g.n('relu_odd', 'Relu', [x], { mystery: A.i(1) });
   g.n('out', 'AddV2', [nchw, g.n('sum', 'AddV2', [moving, odd])]);
   assert.throws(() => loadTfjsModel(g.files()), (err: Error) => {
@@ -241,7 +183,7 @@ test('unsupported ops and attributes are listed in one FormatError naming node, 
     return true;
   });
   const h = new GraphBuilder();
-  h.n('c', 'Conv2D', [h.placeholder('x', [-1, 4, 4, 2]), h.c('w', [1, 1, 2, 2])], { ...conv(1, 'VALID'), data_format: A.s('NCHW') });
+  h.n('c', 'Conv2D', [h.placeholder('x', [-1, 4, 4, 2]), h.c('w', [1, 1, 2, 2])], { ...convAttrs(1, 'VALID'), data_format: A.s('NCHW') });
   assert.throws(() => loadTfjsModel(h.files()), /node 'c' \(Conv2D\): data_format="NCHW" is not supported \(supported: NHWC\)/);
 });
 
