@@ -10,6 +10,8 @@
  * Run: npx tsc -p . && node build/bench/layers.js [--threads 1] [--runs 20] [--warmup 3]
  *      (prints tables, writes bench/results/layers.json)
  */
+import { initNativeBackend, setNativeThreads } from '../src/backend/native/index.js';
+import { loadNativeAddon } from '../src/backend/native/load.js';
 import { initWasmBackend } from '../src/backend/wasm/index.js';
 import { exportOnnx } from '../src/io/onnx/export.js';
 import { Sequential } from '../src/nn/containers.js';
@@ -73,11 +75,26 @@ async function cases(size: number, cin: number, cout: number): Promise<Case[]> {
   return out;
 }
 
+/** Registers the native plan executor and measures the addon's FMA peak at THREADS (best of 3); undefined without it. */
+async function measureNativePeak(): Promise<number | undefined> {
+  try {
+    await initNativeBackend();
+  } catch (e) {
+    console.log(`no native rows: ${(e as Error).message}`);
+    return undefined;
+  }
+  setNativeThreads(THREADS);
+  const addon = await loadNativeAddon();
+  return Math.max(...Array.from({ length: 3 }, () => addon.peakGflops(200)));
+}
+
 async function main(): Promise<void> {
   await initWasmBackend();
   const peak = measureSimdPeak();
   const bandwidth = measureMemoryBandwidth();
+  const nativePeak = await measureNativePeak();
   console.log(`wasm SIMD128 peak (f32x4 mul + add, 1 thread): ${peak.toFixed(1)} GFLOP/s; memory bandwidth (copy): ${bandwidth.toFixed(1)} GB/s`);
+  if (nativePeak !== undefined) console.log(`native SIMD peak (FMA, ${THREADS} thread${THREADS === 1 ? '' : 's'}): ${nativePeak.toFixed(1)} GFLOP/s`);
   const rows: Record<string, unknown>[] = [];
   const ratios: Record<string, unknown>[] = [];
   for (const [size, cin, cout] of SHAPES) {
@@ -91,7 +108,7 @@ async function main(): Promise<void> {
       const gflops = (2 * c.macs) / m.medianMs / 1e6;
       rows.push({
         layer, op: c.kind, runtime: c.runtime, threads: THREADS, medianMs: m.medianMs, minMs: m.minMs, maxMs: m.maxMs,
-        gflops, gbps: c.bytes / m.medianMs / 1e6, peakFraction: gflops / peak,
+        gflops, gbps: c.bytes / m.medianMs / 1e6, peakFraction: gflops / (c.runtime === 'sepconv wasm' ? peak : nativePeak ?? NaN),
       });
     });
     const theoretical = (K * K * cout) / (K * K + cout);
@@ -114,10 +131,11 @@ async function main(): Promise<void> {
   console.table(ratios.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(2) : v]))));
   await writeResults('layers', {
     benchmark: 'layers', date: new Date().toISOString(), machine: machine(), threads: THREADS, warmup: WARMUP, runs: RUNS,
-    statistic: 'median of interleaved rounds', wasmSimdPeakGflops: peak, memoryBandwidthGBps: bandwidth,
+    statistic: 'median of interleaved rounds', wasmSimdPeakGflops: peak, nativeSimdPeakGflops: nativePeak, memoryBandwidthGBps: bandwidth,
     notes: [
       'Batch 1, stride 1, same padding, fp32. GB/s counts input + weights + output once (plus the intermediate twice for 2 steps).',
       'Peak: independent f32x4 multiply + add chains in wasm (the instruction pair the kernels use); bandwidth: a 128 MiB copy.',
+      'peakFraction: of the wasm peak for sepconv wasm rows, of the native (widest-ISA FMA) peak at the same threads for native and ONNX Runtime rows.',
     ],
     rows, ratios,
   });
