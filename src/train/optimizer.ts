@@ -19,9 +19,14 @@ export abstract class Optimizer {
   protected stepCount = 0;
   /** Per-parameter state slots, e.g. 'momentum' -> one buffer per parameter (created lazily). */
   private readonly slots = new Map<string, Float32Array[]>();
+  /** Indices of the parameters exempt from weight decay. */
+  private readonly undecayed: ReadonlySet<number>;
 
-  constructor(params: Iterable<Tensor>, lr: number, readonly weightDecay: number) {
+  /** `noDecay`: parameters exempt from weight decay (PyTorch: a param group with weight_decay 0). */
+  constructor(params: Iterable<Tensor>, lr: number, readonly weightDecay: number, noDecay: Iterable<Tensor> = []) {
     this.params = [...params];
+    const exempt = new Set(noDecay);
+    this.undecayed = new Set(this.params.flatMap((p, i) => (exempt.has(p) ? [i] : [])));
     if (!(lr > 0)) throw new ArgumentError(`${this.constructor.name}: lr must be > 0, got ${lr}`);
     if (!(weightDecay >= 0)) throw new ArgumentError(`${this.constructor.name}: weightDecay must be >= 0, got ${weightDecay}`);
     this.lr = lr;
@@ -45,6 +50,11 @@ export abstract class Optimizer {
   }
 
   protected abstract update(w: Float32Array, g: Float32Array, index: number): void;
+
+  /** The weight decay of parameter `index`. */
+  protected decayOf(index: number): number {
+    return this.undecayed.has(index) ? 0 : this.weightDecay;
+  }
 
   /** Whether parameter `index` has a `name` buffer yet. */
   protected hasSlot(name: string, index: number): boolean {
@@ -85,6 +95,8 @@ export abstract class Optimizer {
 }
 
 export interface SGDOptions {
+  /** Parameters exempt from weight decay (e.g. depthwise filters, as the MobileNet paper advises). */
+  noDecay?: Iterable<Tensor>;
   lr: number;
   momentum?: number;
   nesterov?: boolean;
@@ -99,7 +111,7 @@ export class SGD extends Optimizer {
   readonly dampening: number;
 
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
-    super(params, opts.lr, opts.weightDecay ?? 0);
+    super(params, opts.lr, opts.weightDecay ?? 0, opts.noDecay);
     this.momentum = opts.momentum ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.dampening = opts.dampening ?? 0;
@@ -109,7 +121,8 @@ export class SGD extends Optimizer {
   }
 
   protected update(w: Float32Array, g: Float32Array, i: number): void {
-    const { lr, weightDecay: wd, momentum: mu, dampening } = this;
+    const { lr, momentum: mu, dampening } = this;
+    const wd = this.decayOf(i);
     if (mu === 0) {
       for (let k = 0; k < w.length; k++) w[k] -= lr * (g[k] + wd * w[k]);
       return;
@@ -126,6 +139,8 @@ export class SGD extends Optimizer {
 }
 
 export interface AdamOptions {
+  /** Parameters exempt from weight decay (e.g. depthwise filters, as the MobileNet paper advises). */
+  noDecay?: Iterable<Tensor>;
   lr?: number;
   beta1?: number;
   beta2?: number;
@@ -141,7 +156,7 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, opts.lr ?? 1e-3, opts.weightDecay ?? 0);
+    super(params, opts.lr ?? 1e-3, opts.weightDecay ?? 0, opts.noDecay);
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
@@ -150,7 +165,8 @@ export class Adam extends Optimizer {
   }
 
   protected update(w: Float32Array, g: Float32Array, i: number): void {
-    const { lr, weightDecay: wd, beta1, beta2, eps } = this;
+    const { lr, beta1, beta2, eps } = this;
+    const wd = this.decayOf(i);
     const m = this.slot('m', i);
     const v = this.slot('v', i);
     const c1 = 1 - beta1 ** this.stepCount;
@@ -175,6 +191,8 @@ export class AdamW extends Adam {
 }
 
 export interface RMSpropOptions {
+  /** Parameters exempt from weight decay (e.g. depthwise filters, as the MobileNet paper advises). */
+  noDecay?: Iterable<Tensor>;
   lr?: number;
   alpha?: number;
   eps?: number;
@@ -189,14 +207,15 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
 
   constructor(params: Iterable<Tensor>, opts: RMSpropOptions = {}) {
-    super(params, opts.lr ?? 1e-2, opts.weightDecay ?? 0);
+    super(params, opts.lr ?? 1e-2, opts.weightDecay ?? 0, opts.noDecay);
     this.alpha = opts.alpha ?? 0.99;
     this.eps = opts.eps ?? 1e-8;
     this.momentum = opts.momentum ?? 0;
   }
 
   protected update(w: Float32Array, g: Float32Array, i: number): void {
-    const { lr, weightDecay: wd, alpha, eps, momentum } = this;
+    const { lr, alpha, eps, momentum } = this;
+    const wd = this.decayOf(i);
     const sq = this.slot('square_avg', i);
     const buf = momentum > 0 ? this.slot('momentum', i) : null;
     for (let k = 0; k < w.length; k++) {

@@ -3,6 +3,11 @@ import { test } from 'node:test';
 import { ArgumentError, Tensor } from '../../src/index.js';
 import { Adam, AdamW, RMSprop, SGD, clipGradNorm, type Optimizer } from '../../src/train/optimizer.js';
 import { cosineWithWarmup, oneCycle, stepDecay } from '../../src/train/schedule.js';
+import { makeOptimizer, type RunConfig } from '../../src/train/run_config.js';
+import { smallCnn } from '../../src/models/baselines.js';
+import { separabilize } from '../../src/models/separabilize.js';
+import { DepthwiseConv2d } from '../../src/nn/conv.js';
+import { Random } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/close.js';
 
 function param(values: number[]): Tensor {
@@ -52,6 +57,39 @@ test('AdamW decays weights independently of the gradient', () => {
   setGrad(p, [0]);
   opt.step();
   assertClose(p.data, [2 - 0.1 * 0.1 * 2]);
+});
+
+test('noDecay exempts those parameters from weight decay in every optimizer; makeOptimizer exempts depthwise filters on request', () => {
+  const make: ((ps: Tensor[], noDecay: Tensor[]) => Optimizer)[] = [
+    (ps, noDecay) => new SGD(ps, { lr: 0.1, weightDecay: 0.5, noDecay }),
+    (ps, noDecay) => new Adam(ps, { lr: 0.1, weightDecay: 0.5, noDecay }),
+    (ps, noDecay) => new AdamW(ps, { lr: 0.1, weightDecay: 0.5, noDecay }),
+    (ps, noDecay) => new RMSprop(ps, { lr: 0.1, weightDecay: 0.5, noDecay }),
+  ];
+  for (const f of make) {
+    const decayed = param([2, -1]);
+    const exempt = param([2, -1]);
+    const opt = f([decayed, exempt], [exempt]);
+    setGrad(decayed, [0, 0]);
+    setGrad(exempt, [0, 0]);
+    opt.step();
+    assert.deepEqual([...exempt.data], [2, -1], `${opt.constructor.name}: a zero gradient and no decay leave the weights`);
+    assert.ok(Math.abs(decayed.data[0]) < 2 && Math.abs(decayed.data[1]) < 1, `${opt.constructor.name} decays the others`);
+  }
+
+  const model = smallCnn({ width: 4, rng: new Random(0) });
+  separabilize(model, { inputShape: [28, 28, 1], keepStem: true });
+  const config = { optimizer: 'adamw', lr: 0.1, weightDecay: 0.5, momentum: 0, noDepthwiseDecay: true } as RunConfig;
+  const opt = makeOptimizer(config, model);
+  for (const p of model.parameters()) {
+    p.grad = new Tensor(new Float32Array(p.size), p.shape);
+    p.data.fill(1);
+  }
+  opt.step();
+  const depthwise = new Set(model.modules().flatMap((m) => (m instanceof DepthwiseConv2d ? [m.weight] : [])));
+  assert.equal(depthwise.size, 2);
+  for (const [name, p] of model.namedParameters())
+    assert.equal(p.data[0] === 1, depthwise.has(p), `${name}: ${depthwise.has(p) ? 'exempt' : 'decayed'}`);
 });
 
 test('every optimizer minimises a quadratic', () => {
