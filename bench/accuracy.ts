@@ -116,15 +116,19 @@ async function main(): Promise<void> {
     });
   }
   const merged = await mergeResults(results, backend);
-  const std = merged.find((r) => r.name === 'standard');
+  /** Each model is compared with the standard twin of its own seed. */
+  const standardOf = (r: Result): Result | undefined =>
+    r.name === 'standard' ? undefined : merged.find((m) => m.name === 'standard' && m.config.seed === r.config.seed);
   process.stdout.write(renderTable([
     { header: 'model', value: (r: Result) => r.name },
     { header: 'params', value: (r) => r.params },
     { header: 'MACs', value: (r) => r.macs },
-    { header: 'MACs vs standard', value: (r) => (std === undefined ? '' : `${(std.macs / r.macs).toFixed(2)}x fewer`), align: 'right' },
+    { header: 'MACs vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(std.macs / r.macs).toFixed(2)}x fewer`; }, align: 'right' },
+    { header: 'seed', value: (r) => r.config.seed, align: 'right' },
+    { header: 'depthwise decay', value: (r) => (r.config.noDepthwiseDecay ? 'none' : String(r.config.weightDecay)), align: 'right' },
     { header: 'epochs', value: (r) => r.config.epochs, align: 'right' },
     { header: 'test top-1', value: (r) => `${(100 * r.top1).toFixed(2)}%`, align: 'right' },
-    { header: 'vs standard', value: (r) => (std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`), align: 'right' },
+    { header: 'vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`; }, align: 'right' },
     { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
   ], merged) + '\n');
 }
@@ -136,7 +140,7 @@ interface RunRecord extends Result {
   command: string;
 }
 
-/** Writes this run's results into bench/results/accuracy.json, replacing earlier runs of the same models. */
+/** Writes this run's results into bench/results/accuracy.json, replacing earlier runs of the same models and seed. */
 async function mergeResults(results: Result[], backend: string): Promise<RunRecord[]> {
   const file = 'bench/results/accuracy.json';
   let earlier: RunRecord[] = [];
@@ -149,9 +153,10 @@ async function mergeResults(results: Result[], backend: string): Promise<RunReco
     date: new Date().toISOString(), backend, threads: process.env.SEPCONV_THREADS ?? 'all cores',
     command: `node build/bench/accuracy.js ${process.argv.slice(2).join(' ')}`.trim(),
   };
-  const merged = [...earlier.filter((r) => !results.some((n) => n.name === r.name)), ...results.map((r) => ({ ...r, ...stamp }))];
+  const same = (a: Result, b: Result): boolean => a.name === b.name && a.config.seed === b.config.seed;
+  const merged = [...earlier.filter((r) => !results.some((n) => same(n, r))), ...results.map((r) => ({ ...r, ...stamp }))];
   const order = ENTRIES.map((e) => e.name);
-  merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || a.config.seed - b.config.seed);
   await mkdir('bench/results', { recursive: true });
   await writeFile(file, JSON.stringify({ benchmark: 'accuracy', data: args.data, results: merged }, null, 2) + '\n');
   return merged;
