@@ -15,12 +15,17 @@ size_t sepconv_depthwise_conv2d_workspace(const sepconv_conv_geometry* g) {
   return f32_dwconv_specialised(g) != NULL ? dwconv_kxk_workspace(g) : 0;
 }
 
-void sepconv_depthwise_conv2d(const float* x, const float* w, const float* bias, float* y,
-                              const sepconv_conv_geometry* g, float* workspace) {
+void f32_dwconv_forward(const float* x, const float* w, const float* bias, float* y, const sepconv_conv_geometry* g,
+                        float* workspace, const float* clip) {
   const dwconv_kxk_fn kernel = f32_dwconv_specialised(g);
   if (kernel == NULL) {
-    f32_dwconv_generic(x, w, bias, y, g, 0, g->out_c);
+    f32_dwconv_generic(x, w, bias, y, g, 0, g->out_c, clip);
     return;
   }
-  kernel(x, w, bias, y, g, workspace);
+  kernel(x, w, bias, y, g, workspace, clip);
+}
+
+void sepconv_depthwise_conv2d(const float* x, const float* w, const float* bias, float* y,
+                              const sepconv_conv_geometry* g, float* workspace) {
+  f32_dwconv_forward(x, w, bias, y, g, workspace, NULL);
 }

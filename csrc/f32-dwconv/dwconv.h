@@ -8,24 +8,33 @@
 
 #include "../common.h"
 
+/*
+ * Every kernel takes `clip`: NULL, or the range [clip[0], clip[1]] the outputs are clipped to as they are stored (the
+ * fused kernels' ReLU6), as min(max(v, clip[0]), clip[1]) with NaN passing through, like their epilogue pass.
+ */
+
 /* Generic path, output channels [c_begin, c_end) only (the full range when multiplier > 1). */
 void f32_dwconv_generic(const float* x, const float* w, const float* bias, float* y, const sepconv_conv_geometry* g,
-                        int c_begin, int c_end);
+                        int c_begin, int c_end, const float* clip);
 
 /* `workspace` holds dwconv_kxk_workspace(g) floats (dwconv_kxk_m1.h): a zero row and the packed weights. */
 void f32_dwconv_3x3s1_m1(const float* x, const float* w, const float* bias, float* y,
-                         const sepconv_conv_geometry* g, float* workspace);
+                         const sepconv_conv_geometry* g, float* workspace, const float* clip);
 void f32_dwconv_3x3s2_m1(const float* x, const float* w, const float* bias, float* y,
-                         const sepconv_conv_geometry* g, float* workspace);
+                         const sepconv_conv_geometry* g, float* workspace, const float* clip);
 void f32_dwconv_5x5s1_m1(const float* x, const float* w, const float* bias, float* y,
-                         const sepconv_conv_geometry* g, float* workspace);
+                         const sepconv_conv_geometry* g, float* workspace, const float* clip);
 void f32_dwconv_5x5s2_m1(const float* x, const float* w, const float* bias, float* y,
-                         const sepconv_conv_geometry* g, float* workspace);
+                         const sepconv_conv_geometry* g, float* workspace, const float* clip);
 
 typedef void (*dwconv_kxk_fn)(const float* x, const float* w, const float* bias, float* y,
-                              const sepconv_conv_geometry* g, float* workspace);
+                              const sepconv_conv_geometry* g, float* workspace, const float* clip);
 
 /* The specialised kernel for this geometry, or NULL when only the generic path applies. */
 dwconv_kxk_fn f32_dwconv_specialised(const sepconv_conv_geometry* g);
+
+/* sepconv_depthwise_conv2d with the outputs clipped as they are stored (clip as above). */
+void f32_dwconv_forward(const float* x, const float* w, const float* bias, float* y, const sepconv_conv_geometry* g,
+                        float* workspace, const float* clip);
 
 #endif

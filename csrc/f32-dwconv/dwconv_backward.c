@@ -51,7 +51,7 @@ void sepconv_depthwise_conv2d_backward_input(const float* dy, const float* w, fl
     float* w_flipped = workspace;
     for (size_t t = 0; t < taps; t++)
       for (size_t c = 0; c < C; c++) w_flipped[(taps - 1 - t) * C + c] = w[t * C + c];
-    f32_dwconv_specialised(&flipped)(dy, w_flipped, NULL, dx, &flipped, workspace + round_up(taps * C, VF_LANES));
+    f32_dwconv_specialised(&flipped)(dy, w_flipped, NULL, dx, &flipped, workspace + round_up(taps * C, VF_LANES), NULL);
     return;
   }
   const int C = g->in_c, OC = g->out_c, M = OC / C;

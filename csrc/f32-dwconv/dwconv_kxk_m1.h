@@ -30,6 +30,15 @@ static inline size_t dwconv_kxk_workspace(const sepconv_conv_geometry* g) {
 /* The channel block that starts at c0 (a multiple of VF_LANES below C) starts at channel block_at(c0, c_last). */
 static inline int block_at(int c0, int c_last) { return c0 < c_last ? c0 : c_last; }
 
+/* The range outputs are clipped to as they are stored (dwconv_kxk_run). */
+typedef struct dwconv_clip {
+  vf lo, hi;
+} dwconv_clip;
+
+static inline __attribute__((always_inline)) void dwconv_store(float* p, vf v, const dwconv_clip clip) {
+  vf_store(p, vf_pmin(vf_pmax(v, clip.lo), clip.hi));
+}
+
 static inline __attribute__((always_inline)) void dwconv_kxk_pack(const int K, const float* w, const float* bias,
                                                                 int C, float* packed) {
   for (int c0 = 0; c0 < C; c0 += VF_LANES) {
@@ -43,7 +52,7 @@ static inline __attribute__((always_inline)) void dwconv_kxk_pack(const int K, c
 /* One interior pixel at input column offset `at` of each row pointer. */
 static inline __attribute__((always_inline)) void dwconv_kxk_interior1(const int K, const float* const* rows,
                                                                      size_t at, size_t C, const float* packed,
-                                                                     float* yp) {
+                                                                     float* yp, const dwconv_clip clip) {
   const float* wp = packed;
   for (int c0 = 0; c0 < (int)C; c0 += VF_LANES, wp += (K * K + 1) * VF_LANES) {
     const size_t c = (size_t)block_at(c0, (int)C - VF_LANES);
@@ -53,14 +62,15 @@ static inline __attribute__((always_inline)) void dwconv_kxk_interior1(const int
 #pragma GCC unroll 5
       for (int kw = 0; kw < K; kw++)
         acc = vf_muladd(vf_load(rows[kh] + at + (size_t)kw * C + c), vf_load(wp + (kh * K + kw + 1) * VF_LANES), acc);
-    vf_store(yp + c, acc);
+    dwconv_store(yp + c, acc, clip);
   }
 }
 
 /* Two neighbouring interior pixels: each weight vector is loaded once for both. */
 static inline __attribute__((always_inline)) void dwconv_kxk_interior2(const int K, const int S,
                                                                      const float* const* rows, size_t at, size_t C,
-                                                                     const float* packed, float* yp) {
+                                                                     const float* packed, float* yp,
+                                                                     const dwconv_clip clip) {
   const size_t next = (size_t)S * C;
   const float* wp = packed;
   for (int c0 = 0; c0 < (int)C; c0 += VF_LANES, wp += (K * K + 1) * VF_LANES) {
@@ -76,8 +86,8 @@ static inline __attribute__((always_inline)) void dwconv_kxk_interior2(const int
         acc0 = vf_muladd(vf_load(xp), wv, acc0);
         acc1 = vf_muladd(vf_load(xp + next), wv, acc1);
       }
-    vf_store(yp + c, acc0);
-    vf_store(yp + C + c, acc1);
+    dwconv_store(yp + c, acc0, clip);
+    dwconv_store(yp + C + c, acc1, clip);
   }
 }
 
@@ -89,7 +99,8 @@ static inline __attribute__((always_inline)) void dwconv_kxk_interior2(const int
  */
 static inline __attribute__((always_inline)) void dwconv_kxk_interior4(const int K, const int S,
                                                                      const float* const* rows, size_t at, size_t C,
-                                                                     const float* packed, float* yp) {
+                                                                     const float* packed, float* yp,
+                                                                     const dwconv_clip clip) {
   const float* wp = packed;
   for (int c0 = 0; c0 < (int)C; c0 += VF_LANES, wp += (K * K + 1) * VF_LANES) {
     const size_t c = (size_t)block_at(c0, (int)C - VF_LANES);
@@ -107,14 +118,15 @@ static inline __attribute__((always_inline)) void dwconv_kxk_interior4(const int
         for (int q = 0; q < 4; q++) acc[q] = vf_muladd(x[kw + q * S], wv, acc[q]);
       }
     }
-    for (int q = 0; q < 4; q++) vf_store(yp + (size_t)q * C + c, acc[q]);
+    for (int q = 0; q < 4; q++) dwconv_store(yp + (size_t)q * C + c, acc[q], clip);
   }
 }
 #endif
 
 /* One pixel whose window crosses the left or right edge: taps outside the input are skipped. */
 static inline __attribute__((always_inline)) void dwconv_kxk_edge(const int K, const float* const* rows, int iw0,
-                                                                int W, size_t C, const float* packed, float* yp) {
+                                                                int W, size_t C, const float* packed, float* yp,
+                                                                const dwconv_clip clip) {
   const float* wp = packed;
   for (int c0 = 0; c0 < (int)C; c0 += VF_LANES, wp += (K * K + 1) * VF_LANES) {
     const size_t c = (size_t)block_at(c0, (int)C - VF_LANES);
@@ -125,21 +137,17 @@ static inline __attribute__((always_inline)) void dwconv_kxk_edge(const int K, c
       for (int kh = 0; kh < K; kh++)
         acc = vf_muladd(vf_load(rows[kh] + (size_t)iw * C + c), vf_load(wp + (kh * K + kw + 1) * VF_LANES), acc);
     }
-    vf_store(yp + c, acc);
+    dwconv_store(yp + c, acc, clip);
   }
 }
 
 static inline __attribute__((always_inline)) void dwconv_kxk_m1(const int K, const int S, const float* x,
                                                                 const float* w, const float* bias, float* y,
                                                                 const sepconv_conv_geometry* geometry,
-                                                                float* workspace) {
+                                                                float* workspace, const dwconv_clip clip) {
   const sepconv_conv_geometry g = *geometry; /* a local copy: stores to y cannot alias it, so no reloads */
   const size_t C = (size_t)g.in_c;
   const int out_w = g.out_w;
-  if (g.in_c < VF_LANES) {
-    f32_dwconv_generic(x, w, bias, y, geometry, 0, g.in_c);
-    return;
-  }
   float* zero_row = workspace;
   float* packed = workspace + round_up((size_t)g.in_w * C, VF_LANES);
   fill_zero(zero_row, (size_t)g.in_w * C);
@@ -156,22 +164,40 @@ static inline __attribute__((always_inline)) void dwconv_kxk_m1(const int K, con
       }
       float* yrow = y + ((size_t)n * g.out_h + oh) * out_w * C;
       for (int ow = 0; ow < ow_lo; ow++)
-        dwconv_kxk_edge(K, rows, ow * S - g.pad_left, g.in_w, C, packed, yrow + (size_t)ow * C);
+        dwconv_kxk_edge(K, rows, ow * S - g.pad_left, g.in_w, C, packed, yrow + (size_t)ow * C, clip);
       int ow = ow_lo;
 #if VF_LANES >= 8
       /* Stride 2 keeps K + 6 inputs live (AVX-512's 32 registers hold them) and gains only at 5x5, where the 3x3
        * windows' inputs are already read about once. */
       if (S == 1 || (VF_LANES >= 16 && K == 5))
         for (; ow + 4 <= ow_hi; ow += 4)
-          dwconv_kxk_interior4(K, S, rows, (size_t)(ow * S - g.pad_left) * C, C, packed, yrow + (size_t)ow * C);
+          dwconv_kxk_interior4(K, S, rows, (size_t)(ow * S - g.pad_left) * C, C, packed, yrow + (size_t)ow * C, clip);
 #endif
       for (; ow + 2 <= ow_hi; ow += 2)
-        dwconv_kxk_interior2(K, S, rows, (size_t)(ow * S - g.pad_left) * C, C, packed, yrow + (size_t)ow * C);
+        dwconv_kxk_interior2(K, S, rows, (size_t)(ow * S - g.pad_left) * C, C, packed, yrow + (size_t)ow * C, clip);
       if (ow < ow_hi)
-        dwconv_kxk_interior1(K, rows, (size_t)(ow * S - g.pad_left) * C, C, packed, yrow + (size_t)ow * C);
+        dwconv_kxk_interior1(K, rows, (size_t)(ow * S - g.pad_left) * C, C, packed, yrow + (size_t)ow * C, clip);
       for (ow = ow_hi; ow < out_w; ow++)
-        dwconv_kxk_edge(K, rows, ow * S - g.pad_left, g.in_w, C, packed, yrow + (size_t)ow * C);
+        dwconv_kxk_edge(K, rows, ow * S - g.pad_left, g.in_w, C, packed, yrow + (size_t)ow * C, clip);
     }
+}
+
+/*
+ * y = depthwise(x) + bias, clipped to [clip_range[0], clip_range[1]] as it is stored when clip_range is not NULL
+ * (a fused ReLU6: no second pass over y); without one the range is [-inf, inf], which changes no value.
+ */
+static inline __attribute__((always_inline)) void dwconv_kxk_run(const int K, const int S, const float* x,
+                                                                 const float* w, const float* bias, float* y,
+                                                                 const sepconv_conv_geometry* g, float* workspace,
+                                                                 const float* clip_range) {
+  if (g->in_c < VF_LANES) {
+    f32_dwconv_generic(x, w, bias, y, g, 0, g->in_c, clip_range);
+    return;
+  }
+  const float inf = __builtin_inff();
+  const dwconv_clip clip = {vf_splat(clip_range != NULL ? clip_range[0] : -inf),
+                            vf_splat(clip_range != NULL ? clip_range[1] : inf)};
+  dwconv_kxk_m1(K, S, x, w, bias, y, g, workspace, clip);
 }
 
 #endif

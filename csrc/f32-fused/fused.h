@@ -13,6 +13,25 @@ static inline int epilogue_is_identity(const sepconv_epilogue* e, const float* r
   return (e == NULL || e->act == SEPCONV_ACT_NONE) && residual == NULL;
 }
 
+/*
+ * When the epilogue is a clip alone, no residual: SEPCONV_ACT_CLIP, or ReLU6 (the same min(max(v, 0), 6)). Returns
+ * `range` holding its bounds, for kernels that clip as they store instead of making a pass over their output; NULL
+ * otherwise.
+ */
+static inline const float* epilogue_clip_range(const sepconv_epilogue* e, const float* residual, float range[2]) {
+  if (e == NULL || residual != NULL) return NULL;
+  if (e->act == SEPCONV_ACT_CLIP) {
+    range[0] = e->alpha;
+    range[1] = e->beta;
+  } else if (e->act == SEPCONV_RELU6) {
+    range[0] = 0.0f;
+    range[1] = 6.0f;
+  } else {
+    return NULL;
+  }
+  return range;
+}
+
 /* Applies the epilogue to rows x cols values at c (row stride ldc); residual (may be NULL) has row stride ldr. */
 void fused_epilogue(float* c, size_t ldc, int rows, int cols, const float* residual, size_t ldr,
                     const sepconv_epilogue* e);

@@ -4,7 +4,8 @@
  * read where it lies when only one B panel reads it; the tiles read it row by row (direct_tile). A row
  * tile of each B panel fetches the next panel (weights of late layers outgrow L2 and would otherwise arrive one
  * miss at a time). Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
- * rows that are still in cache. Per output element the arithmetic is that of sepconv_matmul.
+ * rows that are still in cache; a clip without a residual (ReLU6) is applied by the tiles of the last k block as
+ * they store, saving that pass. Per output element the arithmetic is that of sepconv_matmul.
  */
 #include "../f32-gemm/gemm.h"
 #include "fused.h"
@@ -32,13 +33,15 @@ static void copy_a_block(int mc, int kc, const float* a, size_t lda, int i0, int
  * element, over p in order from zero, then + bias or + c), with the tile's height `mr` (GEMM_MR, or a half or
  * quarter of it for the last rows of a 7x7 or 14x14 image) and width `nv` vectors (2, or 1 for a last panel of at
  * most VF_LANES columns) fixed at each call so that no padding row or column is computed. The first
- * `prefetch_rows` k steps each fetch a row of B at `prefetch` (this tile's share of the next panel).
+ * `prefetch_rows` k steps each fetch a row of B at `prefetch` (this tile's share of the next panel). The sums are
+ * clipped to [clip[0], clip[1]] before they are stored unless clip is NULL, rounding as the epilogue pass would.
  */
 static inline __attribute__((always_inline)) void direct_tile(const int mr, const int nv, size_t kc, const float* a,
                                                               size_t lda, const float* restrict bp,
                                                               float* restrict c, size_t ldc, int rows, int cols,
                                                               const float* restrict bias, int accumulate,
-                                                              const float* prefetch, size_t prefetch_rows) {
+                                                              const float* prefetch, size_t prefetch_rows,
+                                                              const float* clip) {
   size_t offset[GEMM_MR];
   for (int r = 0; r < mr; r++) offset[r] = (size_t)(r < rows ? r : rows - 1) * lda;
   vf acc[GEMM_MR][2];
@@ -57,34 +60,45 @@ static inline __attribute__((always_inline)) void direct_tile(const int mr, cons
       for (int v = 0; v < nv; v++) acc[r][v] = vf_muladd(av, b[v], acc[r][v]);
     }
   }
+  const float lo = clip != NULL ? clip[0] : 0.0f, hi = clip != NULL ? clip[1] : 0.0f;
+  const vf vlo = vf_splat(lo), vhi = vf_splat(hi);
   for (int r = 0; r < rows; r++) {
     float* cr = c + (size_t)r * ldc;
     if (cols == nv * VF_LANES) {
       for (int v = 0; v < nv; v++) {
         const float* base = accumulate ? cr : bias;
-        vf_store(cr + v * VF_LANES, vf_add(acc[r][v], base != NULL ? vf_load(base + v * VF_LANES) : vf_zero()));
+        vf sum = vf_add(acc[r][v], base != NULL ? vf_load(base + v * VF_LANES) : vf_zero());
+        if (clip != NULL) sum = vf_pmin(vf_pmax(sum, vlo), vhi);
+        vf_store(cr + v * VF_LANES, sum);
       }
       continue;
     }
     float sum[2 * VF_LANES];
     for (int v = 0; v < nv; v++) vf_store(sum + v * VF_LANES, acc[r][v]);
-    for (int j = 0; j < cols; j++) cr[j] = sum[j] + (accumulate ? cr[j] : bias != NULL ? bias[j] : 0.0f);
+    for (int j = 0; j < cols; j++) {
+      float value = sum[j] + (accumulate ? cr[j] : bias != NULL ? bias[j] : 0.0f);
+      if (clip != NULL) {
+        value = value < lo ? lo : value;
+        value = hi < value ? hi : value;
+      }
+      cr[j] = value;
+    }
   }
 }
 
 /* direct_tile with the smallest height and width that cover rows x cols. */
 static void direct_tile_fit(size_t kc, const float* a, size_t lda, const float* bp, float* c, size_t ldc, int rows,
                             int cols, const float* bias, int accumulate, const float* prefetch,
-                            size_t prefetch_rows) {
+                            size_t prefetch_rows, const float* clip) {
   if (cols <= VF_LANES) {
-    if (rows <= GEMM_MR / 2) direct_tile(GEMM_MR / 2, 1, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
-    else direct_tile(GEMM_MR, 1, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+    if (rows <= GEMM_MR / 2) direct_tile(GEMM_MR / 2, 1, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows, clip);
+    else direct_tile(GEMM_MR, 1, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows, clip);
   } else if (rows <= GEMM_MR / 4) {
-    direct_tile(GEMM_MR / 4, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+    direct_tile(GEMM_MR / 4, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows, clip);
   } else if (rows <= GEMM_MR / 2) {
-    direct_tile(GEMM_MR / 2, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+    direct_tile(GEMM_MR / 2, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows, clip);
   } else {
-    direct_tile(GEMM_MR, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows);
+    direct_tile(GEMM_MR, 2, kc, a, lda, bp, c, ldc, rows, cols, bias, accumulate, prefetch, prefetch_rows, clip);
   }
 }
 
@@ -143,6 +157,9 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
   }
   /* A block read by one B panel only is read in place (unless scaled). */
   const int copy = scale != NULL || n > GEMM_NR;
+  /* A clip without a residual (MobileNet's ReLU6) is applied as the last k block's tiles are stored. */
+  float range[2];
+  const float* clip = k > 0 ? epilogue_clip_range(e, residual, range) : NULL;
   for (int i0 = 0; i0 < m; i0 += GEMM_MC) {
     const int mc = imin(GEMM_MC, m - i0);
     /* The next B panel is fetched while this one is in use, each row tile fetching an equal share of its rows. */
@@ -167,11 +184,12 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
           const int rows = imin(GEMM_MR, mc - r0), first = r0 / GEMM_MR * share;
           const int fetch = next != NULL ? imax(0, imin(share, kc - first)) : 0;
           direct_tile_fit((size_t)kc, a_block + (size_t)r0 * ld_block, ld_block, b_panel, tile, ldc, rows, cols, bias_j,
-                          p0 > 0, fetch > 0 ? next + (size_t)first * GEMM_NR : NULL, (size_t)fetch);
+                          p0 > 0, fetch > 0 ? next + (size_t)first * GEMM_NR : NULL, (size_t)fetch,
+                          p0 + kc == k ? clip : NULL);
         }
       }
     }
-    fused_epilogue(c_block, ldc, mc, n, residual != NULL ? residual + (size_t)i0 * ldr : NULL, ldr, e);
+    if (clip == NULL) fused_epilogue(c_block, ldc, mc, n, residual != NULL ? residual + (size_t)i0 * ldr : NULL, ldr, e);
   }
 }
 

@@ -75,6 +75,7 @@
 #define f32_dwconv_5x5s2_m1 SEPCONV_ISA_NAME(f32_dwconv_5x5s2_m1)
 #define f32_dwconv_generic SEPCONV_ISA_NAME(f32_dwconv_generic)
 #define f32_dwconv_specialised SEPCONV_ISA_NAME(f32_dwconv_specialised)
+#define f32_dwconv_forward SEPCONV_ISA_NAME(f32_dwconv_forward)
 
 /* f32-fused/ */
 #define fused_epilogue SEPCONV_ISA_NAME(fused_epilogue)

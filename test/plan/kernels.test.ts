@@ -81,6 +81,23 @@ for (const [ci, c] of [1, 3, 4, 5, 8, 13].entries())
   });
 }
 
+// A clip without a residual is applied by the kernels as they store (depthwise, and the GEMM's last k block): 40
+// channels take the specialised depthwise kernels with a partial last vector; 300 inputs make two k blocks, 37
+// outputs a partial panel and 99 rows a partial row tile.
+{
+  const dw = weight([3, 3, 40], 3);
+  const pw = weight([40, 300], 4);
+  const pw2 = weight([300, 37], 5);
+  cases.push({
+    name: 'depthwise (40 channels) -> pointwise 300 -> pointwise 37, each clipped, no residual',
+    shape: [1, 9, 11, 40],
+    model: () => new Fn((x) => {
+      const dwOut = relu6(depthwiseConv2d(x, dw, null, { padding: 'same' }));
+      return relu6(pointwiseConv2d(clip(pointwiseConv2d(dwOut, pw, null), -0.5, 0.75), pw2, null));
+    }),
+  });
+}
+
 for (const [i, [k, groups, o]] of ([
   [1, 1, { stride: 2 }], [1, 2, {}], [3, 1, { padding: 'same' }], [3, 1, { stride: 2, padding: 'same' }], [5, 3, { padding: 'same' }],
   [3, 2, { padding: [1, 0, 0, 2], dilation: 2 }], [3, 3, { stride: 2, padding: 'valid' }],
