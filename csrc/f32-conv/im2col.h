@@ -9,6 +9,14 @@
 #include "../common.h"
 
 void f32_im2col(const float* x, const sepconv_conv_geometry* g, int group, int p0, int rows, float* col);
+
+/*
+ * Columns [c0, c1) of those rows into col, row stride ld (column c0 of row p at col + p * ld): a k block of the
+ * rows at a time, as the fused conv's GEMM consumes them. f32_im2col is columns [0, kdim) at ld = kdim.
+ */
+void f32_im2col_columns(const float* x, const sepconv_conv_geometry* g, int group, int p0, int rows, size_t c0,
+                        size_t c1, float* col, size_t ld);
+
 /* The adjoint of f32_im2col: dx[pixel, channel] += col[...] for every tap inside the input. */
 void f32_col2im_add(const float* col, const sepconv_conv_geometry* g, int group, int p0, int rows, float* dx);
 

@@ -1,18 +1,19 @@
 /*
  * Standard and grouped convolution for compiled plans: im2col over blocks of output pixels, then the fused GEMM
  * against weights packed once per plan (sepconv_conv2d packs them on every call), with bias, activation and
- * residual applied to each block as it is finished. A 1x1 stride-1 unpadded conv reads its input rows directly,
- * and so does a shallow one (a network's stem, 3 input channels) for the output pixels whose window is inside.
+ * residual applied to each block as it is finished. im2col makes a block's rows one k block at a time, in the
+ * layout the GEMM's tiles read (fused_gemm_tiled_block): they use it while it is in cache, and copy nothing. A 1x1
+ * stride-1 unpadded conv reads its input rows directly, and so does a shallow one (a network's stem, 3 input
+ * channels) for the output pixels whose window is inside.
  */
 #include "../f32-conv/im2col.h"
 #include "../f32-gemm/gemm.h"
 #include "../f32-gemm/gemm_direct_ukernel.h"
 #include "fused.h"
 
-/* im2col floats per block; the pixels per block follow from the kernel's depth, but never fewer than one GEMM row
- * block (GEMM_MC): each block streams all of the packed weights, which for deep kernels (3x3x1024 inputs) are tens
- * of megabytes. */
-#define FUSED_CONV_COL_BUDGET (1 << 16)
+/* Output pixels per block: each block streams all of the packed weights (for deep kernels, 3x3x1024 inputs, tens
+ * of megabytes), and holds one k block of its im2col rows (FUSED_A_STRIDE floats each) and its output rows in cache. */
+#define FUSED_CONV_BLOCK_PIXELS 128
 
 static int is_direct(const sepconv_conv_geometry* g) {
   return g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
@@ -32,8 +33,7 @@ static int windows_in_place(const sepconv_conv_geometry* g) {
 static int total_pixels(const sepconv_conv_geometry* g) { return g->batch * g->out_h * g->out_w; }
 
 static int block_pixels(const sepconv_conv_geometry* g) {
-  const int rows = imax(FUSED_CONV_COL_BUDGET / imax(kdim_of(g), 1), GEMM_MC);
-  return imax(imin(rows, total_pixels(g)), 1);
+  return imax(imin(FUSED_CONV_BLOCK_PIXELS, total_pixels(g)), 1);
 }
 
 static size_t group_packed_size(const sepconv_conv_geometry* g) {
@@ -44,16 +44,20 @@ size_t sepconv_fused_conv2d_packed_size(const sepconv_conv_geometry* g) {
   return group_packed_size(g) * (size_t)g->groups;
 }
 
+/* As fused_gemm_tiled_block reads them (by k blocks), or fused_gemm_rows for a 1x1 conv (panels of all of k); the
+ * two are the same when k fits one block, as for the convs whose windows are read in place. */
 void sepconv_fused_conv2d_pack(const float* w, float* packed, const sepconv_conv_geometry* g) {
   const int cout_g = g->out_c / g->groups;
-  for (int group = 0; group < g->groups; group++)
-    f32_gemm_pack_b(kdim_of(g), cout_g, w + (size_t)group * cout_g, (size_t)g->out_c, 0,
-                    packed + (size_t)group * group_packed_size(g));
+  for (int group = 0; group < g->groups; group++) {
+    const float* wg = w + (size_t)group * cout_g;
+    float* out = packed + (size_t)group * group_packed_size(g);
+    if (is_direct(g)) f32_gemm_pack_b(kdim_of(g), cout_g, wg, (size_t)g->out_c, 0, out);
+    else fused_gemm_pack_tiled(wg, out, kdim_of(g), cout_g, (size_t)g->out_c);
+  }
 }
 
 size_t sepconv_fused_conv2d_workspace(const sepconv_conv_geometry* g) {
-  const size_t col = is_direct(g) ? 0 : round_up((size_t)block_pixels(g) * (size_t)kdim_of(g), VF_LANES);
-  return fused_gemm_a_block_size() + col;
+  return is_direct(g) ? fused_gemm_a_block_size() : (size_t)block_pixels(g) * FUSED_A_STRIDE;
 }
 
 /* Output pixels [p0, p0 + count) through im2col (or straight from x when the conv is 1x1), block by block. */
@@ -62,24 +66,23 @@ static void conv_pixels(const float* x, const float* packed_w, const float* bias
                         int count) {
   const int cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups, kdim = kdim_of(g);
   const int block = block_pixels(g), direct = is_direct(g);
-  float* a_pack = workspace;
-  float* col = a_pack + fused_gemm_a_block_size();
   const size_t ldc = (size_t)g->out_c;
   for (int p = p0; p < p0 + count; p += block) {
     const int m = imin(block, p0 + count - p);
     for (int group = 0; group < g->groups; group++) {
-      const float* a = col;
-      size_t lda = (size_t)kdim;
-      if (direct) {
-        a = x + (size_t)p * g->in_c + (size_t)group * cin_g;
-        lda = (size_t)g->in_c;
-      } else {
-        f32_im2col(x, g, group, p, m, col);
-      }
       const size_t at = (size_t)p * ldc + (size_t)group * cout_g;
-      fused_gemm_rows(m, cout_g, kdim, a, lda, NULL, packed_w + (size_t)group * group_packed_size(g),
-                      bias != NULL ? bias + (size_t)group * cout_g : NULL, y + at, ldc,
-                      residual != NULL ? residual + at : NULL, ldc, e, a_pack);
+      const float* w = packed_w + (size_t)group * group_packed_size(g);
+      const float* b = bias != NULL ? bias + (size_t)group * cout_g : NULL;
+      const float* r = residual != NULL ? residual + at : NULL;
+      if (direct) {
+        fused_gemm_rows(m, cout_g, kdim, x + (size_t)p * g->in_c + (size_t)group * cin_g, (size_t)g->in_c, NULL, w, b,
+                        y + at, ldc, r, ldc, e, workspace);
+        continue;
+      }
+      for (int k0 = 0; k0 < kdim; k0 += GEMM_KC) {
+        f32_im2col_columns(x, g, group, p, m, (size_t)k0, (size_t)imin(kdim, k0 + GEMM_KC), workspace, FUSED_A_STRIDE);
+        fused_gemm_tiled_block(m, cout_g, kdim, k0, workspace, w, b, y + at, ldc, r, ldc, e);
+      }
     }
   }
 }

@@ -52,4 +52,16 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
                      const float* bias, float* c, size_t ldc, const float* residual, size_t ldr,
                      const sepconv_epilogue* e, float* a_pack);
 
+/*
+ * One k block of fused_gemm_rows's product, columns [p0, p0 + GEMM_KC) of k (p0 a multiple of GEMM_KC below k),
+ * for a caller that makes A a k block at a time (a conv's im2col, used while it is still in cache) and writes it as
+ * the tiles read it, so that nothing is copied: a holds the block's m rows at FUSED_A_STRIDE. The first block
+ * (p0 = 0) starts from the bias, the others add to c, the last applies the epilogue; called for p0 = 0, GEMM_KC, ...
+ * in turn, it gives fused_gemm_rows's results bit for bit. packed_w comes from fused_gemm_pack_tiled, which lays B
+ * out by k blocks: weights of tens of megabytes (3x3x1024 inputs) then stream from memory in one sequential pass.
+ */
+void fused_gemm_tiled_block(int m, int n, int k, int p0, const float* a, const float* packed_w, const float* bias,
+                            float* c, size_t ldc, const float* residual, size_t ldr, const sepconv_epilogue* e);
+void fused_gemm_pack_tiled(const float* w, float* packed, int k, int n, size_t ldw);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * The fused GEMM: B (the weights) is packed once when the plan loads; A is copied block by block at a stride that
  * keeps a tile's rows in distinct cache sets (with the squeeze-and-excitation gate applied on the way, if any), or
- * read where it lies when only one B panel reads it; the tiles read it row by row (direct_tile). A row
+ * read where it lies when only one B panel reads it or when the caller wrote it so (a conv's im2col,
+ * fused_gemm_tiled_block); the tiles read it row by row (direct_tile). A row
  * tile of each B panel fetches the next panel (weights of late layers outgrow L2 and would otherwise arrive one
  * miss at a time). Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
  * rows that are still in cache; a clip without a residual (ReLU6) is applied by the tiles of the last k block as
@@ -9,6 +10,14 @@
  */
 #include "../f32-gemm/gemm.h"
 #include "fused.h"
+
+/* Rows of fused_gemm_tiled_block's tiles: 12 with 32 vector registers (AVX-512: 24 accumulators, fewer loads and
+ * loop steps per multiply-add than 8), else GEMM_MR. */
+#if GEMM_MR == 8
+#define TILED_MR 12
+#else
+#define TILED_MR GEMM_MR
+#endif
 
 /* Rows [i0, i0 + mc) x columns [p0, p0 + kc) of A into `out` (row stride FUSED_A_STRIDE), column p multiplied by
  * scale[p] when scale is not NULL. */
@@ -42,9 +51,9 @@ static inline __attribute__((always_inline)) void direct_tile(const int mr, cons
                                                               const float* restrict bias, int accumulate,
                                                               const float* prefetch, size_t prefetch_rows,
                                                               const float* clip) {
-  size_t offset[GEMM_MR];
+  size_t offset[TILED_MR];
   for (int r = 0; r < mr; r++) offset[r] = (size_t)(r < rows ? r : rows - 1) * lda;
-  vf acc[GEMM_MR][2];
+  vf acc[TILED_MR][2];
   for (int r = 0; r < mr; r++) acc[r][0] = acc[r][1] = vf_zero();
   for (size_t p = 0; p < kc; p++, a++, bp += GEMM_NR) {
 #if !defined(__wasm__) /* wasm has no prefetch; the test alone costs a branch per k step */
@@ -102,6 +111,25 @@ static void direct_tile_fit(size_t kc, const float* a, size_t lda, const float* 
   }
 }
 
+/*
+ * direct_tile_fit for rows up to TILED_MR of A at FUSED_A_STRIDE: a full height tile, or one of GEMM_MR rows and
+ * the rest. The full tile's row offsets are constants, leaving the general registers its 12 row pointers would take.
+ */
+static void tiled_tile_fit(size_t kc, const float* a, size_t lda, const float* bp, float* c, size_t ldc, int rows,
+                           int cols, const float* bias, int accumulate, const float* prefetch, size_t prefetch_rows,
+                           const float* clip) {
+  if (rows == TILED_MR && TILED_MR > GEMM_MR && cols > VF_LANES) {
+    direct_tile(TILED_MR, 2, kc, a, FUSED_A_STRIDE, bp, c, ldc, TILED_MR, cols, bias, accumulate, prefetch,
+                prefetch_rows, clip);
+    return;
+  }
+  const int first = imin(rows, GEMM_MR);
+  direct_tile_fit(kc, a, lda, bp, c, ldc, first, cols, bias, accumulate, prefetch, prefetch_rows, clip);
+  if (rows > first)
+    direct_tile_fit(kc, a + first * lda, lda, bp, c + first * ldc, ldc, rows - first, cols, bias, accumulate, NULL, 0,
+                    clip);
+}
+
 /* Panels a row-times-matrix product streams at once: independent loads in flight, 2 * GEMV_PANELS FMA chains. */
 #define GEMV_PANELS 4
 
@@ -146,6 +174,32 @@ static void gemv(int n, int k, const float* a, const float* packed_w, const floa
   for (; q < panels; q++) gemv_panels(1, n, k, q * GEMM_NR, a, packed_w, bias, c);
 }
 
+/*
+ * Columns [p0, p0 + kc) of the product for rows [0, mc) of a_block (row stride lda), into c: every panel of B
+ * (panel j0 at b_block + j0 * panel_step), each with a column of tiles of `mr` rows. The first k block starts from
+ * the bias, the others add to c; the last clips as it stores when clip is not NULL. The next B panel is fetched
+ * while this one is in use, each row tile fetching an equal share of its rows.
+ */
+static void k_block(int mc, int n, int k, int p0, int kc, const float* a_block, size_t lda, int mr,
+                    const float* b_block, size_t panel_step, const float* bias, float* c, size_t ldc,
+                    const float* clip) {
+  const int tiles = (mc + mr - 1) / mr, share = (kc + tiles - 1) / tiles;
+  for (int j0 = 0; j0 < n; j0 += GEMM_NR) {
+    const float* b_panel = b_block + (size_t)j0 * panel_step;
+    const float* next = j0 + GEMM_NR < n ? b_panel + (size_t)GEMM_NR * panel_step : NULL;
+    const int cols = imin(GEMM_NR, n - j0);
+    const float* bias_j = bias != NULL ? bias + j0 : NULL;
+    for (int r0 = 0; r0 < mc; r0 += mr) {
+      const int rows = imin(mr, mc - r0), first = r0 / mr * share;
+      const int fetch = next != NULL ? imax(0, imin(share, kc - first)) : 0;
+      (mr == GEMM_MR ? direct_tile_fit : tiled_tile_fit)((size_t)kc, a_block + (size_t)r0 * lda, lda, b_panel,
+                                                         c + (size_t)r0 * ldc + j0, ldc, rows, cols, bias_j, p0 > 0,
+                                                         fetch > 0 ? next + (size_t)first * GEMM_NR : NULL,
+                                                         (size_t)fetch, p0 + kc == k ? clip : NULL);
+    }
+  }
+}
+
 void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const float* scale, const float* packed_w,
                      const float* bias, float* c, size_t ldc, const float* residual, size_t ldr,
                      const sepconv_epilogue* e, float* a_pack) {
@@ -162,8 +216,6 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
   const float* clip = k > 0 ? epilogue_clip_range(e, residual, range) : NULL;
   for (int i0 = 0; i0 < m; i0 += GEMM_MC) {
     const int mc = imin(GEMM_MC, m - i0);
-    /* The next B panel is fetched while this one is in use, each row tile fetching an equal share of its rows. */
-    const int tiles = (mc + GEMM_MR - 1) / GEMM_MR;
     float* c_block = c + (size_t)i0 * ldc;
     if (k <= 0)
       for (int i = 0; i < mc; i++)
@@ -171,26 +223,31 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
     for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
       const int kc = imin(GEMM_KC, k - p0);
       if (copy) copy_a_block(mc, kc, a, lda, i0, p0, scale, a_pack);
-      const float* a_block = copy ? a_pack : a + (size_t)i0 * lda + p0;
-      const size_t ld_block = copy ? FUSED_A_STRIDE : lda;
-      const int share = (kc + tiles - 1) / tiles;
-      for (int j0 = 0; j0 < n; j0 += GEMM_NR) {
-        const float* b_panel = packed_w + (size_t)j0 * (size_t)k + (size_t)p0 * GEMM_NR;
-        const float* next = j0 + GEMM_NR < n ? b_panel + (size_t)GEMM_NR * k : NULL;
-        const int cols = imin(GEMM_NR, n - j0);
-        const float* bias_j = bias != NULL ? bias + j0 : NULL;
-        for (int r0 = 0; r0 < mc; r0 += GEMM_MR) {
-          float* tile = c_block + (size_t)r0 * ldc + j0;
-          const int rows = imin(GEMM_MR, mc - r0), first = r0 / GEMM_MR * share;
-          const int fetch = next != NULL ? imax(0, imin(share, kc - first)) : 0;
-          direct_tile_fit((size_t)kc, a_block + (size_t)r0 * ld_block, ld_block, b_panel, tile, ldc, rows, cols, bias_j,
-                          p0 > 0, fetch > 0 ? next + (size_t)first * GEMM_NR : NULL, (size_t)fetch,
-                          p0 + kc == k ? clip : NULL);
-        }
-      }
+      k_block(mc, n, k, p0, kc, copy ? a_pack : a + (size_t)i0 * lda + p0, copy ? FUSED_A_STRIDE : lda, GEMM_MR,
+              packed_w + (size_t)p0 * GEMM_NR, (size_t)k, bias, c_block, ldc, clip);
     }
     if (clip == NULL) fused_epilogue(c_block, ldc, mc, n, residual != NULL ? residual + (size_t)i0 * ldr : NULL, ldr, e);
   }
+}
+
+/* Floats per row of k in packed B: n rounded up to whole panels. */
+static size_t b_width(int n) { return round_up((size_t)n, GEMM_NR); }
+
+void fused_gemm_pack_tiled(const float* w, float* packed, int k, int n, size_t ldw) {
+  for (int p0 = 0; p0 < k; p0 += GEMM_KC)
+    f32_gemm_pack_b(imin(GEMM_KC, k - p0), n, w + (size_t)p0 * ldw, ldw, 0, packed + (size_t)p0 * b_width(n));
+}
+
+void fused_gemm_tiled_block(int m, int n, int k, int p0, const float* a, const float* packed_w, const float* bias,
+                            float* c, size_t ldc, const float* residual, size_t ldr, const sepconv_epilogue* e) {
+  if (m <= 0 || n <= 0) return;
+  const int kc = imin(GEMM_KC, k - p0);
+  float range[2];
+  const float* clip = epilogue_clip_range(e, residual, range);
+  /* This k block's panels lie side by side, kc rows each, after p0 rows of all of them. */
+  k_block(m, n, k, p0, kc, a, FUSED_A_STRIDE, TILED_MR, packed_w + (size_t)p0 * b_width(n), (size_t)kc, bias, c, ldc,
+          clip);
+  if (p0 + kc == k && clip == NULL) fused_epilogue(c, ldc, m, n, residual, ldr, e);
 }
 
 size_t sepconv_fused_gemm_packed_size(int32_t k, int32_t n) { return f32_gemm_packed_b_size(k, n); }

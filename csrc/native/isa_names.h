@@ -66,6 +66,7 @@
 
 /* f32-conv/ */
 #define f32_im2col SEPCONV_ISA_NAME(f32_im2col)
+#define f32_im2col_columns SEPCONV_ISA_NAME(f32_im2col_columns)
 #define f32_col2im_add SEPCONV_ISA_NAME(f32_col2im_add)
 
 /* f32-dwconv/ */
@@ -80,6 +81,8 @@
 /* f32-fused/ */
 #define fused_epilogue SEPCONV_ISA_NAME(fused_epilogue)
 #define fused_gemm_rows SEPCONV_ISA_NAME(fused_gemm_rows)
+#define fused_gemm_tiled_block SEPCONV_ISA_NAME(fused_gemm_tiled_block)
+#define fused_gemm_pack_tiled SEPCONV_ISA_NAME(fused_gemm_pack_tiled)
 
 /* f32-bn/ */
 #define f32_bn_affine SEPCONV_ISA_NAME(f32_bn_affine)

@@ -116,6 +116,21 @@ for (const [i, [k, groups, o]] of ([
     });
   }
 
+// Deep enough that a pixel's window spans several of the GEMM's k blocks (256), a kernel row straddling their edge
+// (3 x 40 channels); the first has more pixels than one im2col block (128), the last 22 (tiles of 12 rows, then 10).
+for (const [i, [shape, outC, groups, o]] of ([
+  [[2, 12, 9, 40], 33, 1, { padding: 'same' }], [[1, 5, 4, 64], 10, 2, { padding: [2, 0, 1, 1], dilation: [1, 2] }],
+  [[1, 4, 21, 96], 40, 1, { stride: 2, padding: 'same' }],
+] as [number[], number, number, Conv2dOptions][]).entries()) {
+  const w = weight([3, 3, shape[3] / groups, outC], 40 + i);
+  const b = weight([outC], 4);
+  cases.push({
+    name: `conv 3x3 groups ${groups} ${shape[3]} -> ${outC} ${JSON.stringify(o)} over several k blocks`,
+    shape,
+    model: () => new Fn((x) => relu6(conv2d(x, w, b, { ...o, groups }))),
+  });
+}
+
 for (const [m, k, n] of [[1, 3, 5], [2, 13, 1], [5, 17, 33], [9, 4, 8]]) {
   const w = weight([k, n], m + k);
   const b = weight([n], n);
