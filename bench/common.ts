@@ -69,18 +69,33 @@ export interface Measured {
 /** Idle time after each run, so that what a runtime leaves behind (garbage collection, pool threads winding down) is over before the next one starts. */
 const SETTLE_MS = 5;
 
-/** `warmup` untimed rounds, then `runs` rounds; each round runs every runner once, in order. */
+/**
+ * `warmup` untimed rounds, then `runs` rounds; each round runs every runner once, in a new shuffled order (seeded,
+ * so runs repeat), so that what one runtime leaves running (idle worker threads that spin, a garbage collection)
+ * falls on a different runner each round instead of always on the one after it.
+ */
 export async function interleave(runners: readonly Runner[], warmup: number, runs: number): Promise<Measured[]> {
   const times = runners.map((): number[] => []);
+  const rng = new Random(7);
   for (let round = 0; round < warmup + runs; round++)
-    for (const [i, r] of runners.entries()) {
-      const ms = await r.run();
+    for (const i of shuffled(runners.length, rng)) {
+      const ms = await runners[i].run();
       if (round >= warmup) times[i].push(ms);
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     }
   return runners.map((r, i) => ({
     name: r.name, threads: r.threads, medianMs: median(times[i]), minMs: Math.min(...times[i]), maxMs: Math.max(...times[i]), runs,
   }));
+}
+
+/** 0 .. n-1 in a random order (Fisher-Yates). */
+function shuffled(n: number, rng: Random): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 /** Largest |a - b| over the largest |b|: how far an output strays from the reference, relative to its scale. */

@@ -4,7 +4,10 @@
  * and wasm backends), ONNX Runtime Node (CPU) and ONNX Runtime Web (wasm) on the same weights: the ONNX runtimes get the
  * model exported with exportOnnx, TF.js runs the plan's own steps (batch norm folded, as its converter would) with
  * tf ops. Weights are random with calibrated batch-norm statistics; every output is checked against sepconv's.
- * All runners of one model and batch are interleaved, round by round; each cell is the median of the timed rounds.
+ * The runners of one model, batch, thread count and family (web: wasm runtimes and TF.js; native: sepconv native and
+ * ONNX Runtime Node) are interleaved, round by round in shuffled order; groups run one after the other, so that one
+ * runtime's idle worker threads do not share the cores with another family's runs. Each cell is the median of the
+ * timed rounds.
  *
  * Run: npx tsc -p . && node build/bench/models.js [--models a,b] [--batches 1,8] [--threads 1,2] [--runs 10]
  *      [--warmup 3] [--tfjs-cpu-batches 1] [--runtimes a,b]   (prints tables, writes bench/results/models.json)
@@ -18,6 +21,7 @@ import { compile } from '../src/plan/compile.js';
 import { planBackends } from '../src/plan/executor.js';
 import { fuse } from '../src/plan/fusions.js';
 import { traceGraph } from '../src/plan/trace_graph.js';
+import type { Module } from '../src/nn/module.js';
 import { Random } from '../src/tensor/random.js';
 import {
   argValue, calibrateBatchNorms, interleave, machine, nhwcToNchw, randomData, relativeError, writeResults, type Measured, type Runner,
@@ -44,46 +48,66 @@ interface Row extends Measured {
   relativeError: number | null;
 }
 
-async function runnersFor(name: string, batch: number): Promise<{ runners: Runner[]; reference: Runner }> {
+/** The same model, weights and input in every runtime: what each runner of one model and batch is built from. */
+type Family = 'web' | 'native';
+
+interface Subject {
+  model: Module;
+  shape: number[];
+  x: Float32Array;
+  xNchw: Float32Array;
+  dims: number[];
+  onnx: Uint8Array;
+  steps: ReturnType<typeof portable>;
+}
+
+function subject(name: string, batch: number): Subject {
   const model = buildModel(name, { rng: new Random(1) });
   calibrateBatchNorms(model, [2, SIZE, SIZE, 3], 2);
   const shape = [batch, SIZE, SIZE, 3];
   const x = randomData(shape.reduce((a, b) => a * b, 1), 3);
-  const dims = [batch, 3, SIZE, SIZE];
-  const xNchw = nhwcToNchw(x, shape);
-  const onnx = exportOnnx(model, shape);
   const { graph } = traceGraph(model, shape);
   fuse(graph, () => true);
-  const steps = portable(graph);
+  return { model, shape, x, xNchw: nhwcToNchw(x, shape), dims: [batch, 3, SIZE, SIZE], onnx: exportOnnx(model, shape), steps: portable(graph) };
+}
+
+/**
+ * The runners of one family at one thread count: 'web' (sepconv wasm, ONNX Runtime Web, TF.js) or 'native'
+ * (sepconv's native plan and eager, ONNX Runtime Node). sepconv wasm comes first when wanted or when `reference`
+ * asks for it (it gives the output the others are checked against). TF.js runs its kernels on one thread in Node
+ * (its wasm backend has no threads here), so it joins the one-thread group only.
+ */
+async function runnersAt(s: Subject, batch: number, threads: number, family: Family, reference: boolean): Promise<Runner[]> {
   const runners: Runner[] = [];
+  if (reference || (family === 'web' && wanted('sepconv wasm')))
+    runners.push(planRunner('sepconv wasm', await compile(s.model, s.shape, { backend: 'wasm', threads }), s.x));
   const add = async (name: string, make: () => Promise<Runner> | Runner): Promise<void> => {
     if (wanted(name)) runners.push(await make());
   };
-  const native = planBackends().includes('native');
-  for (const threads of THREADS) {
-    // The reference (first runner) is always sepconv wasm at the first thread count.
-    if (runners.length === 0 || wanted('sepconv wasm')) runners.push(planRunner('sepconv wasm', await compile(model, shape, { backend: 'wasm', threads }), x));
-    if (native) {
-      await add('sepconv native plan', async () => planRunner('sepconv native plan', await compile(model, shape, { backend: 'native', threads }), x));
-      await add('sepconv native eager', () => eagerRunner('sepconv native eager', model, x, shape, 'native', threads,
+  if (family === 'native') {
+    if (planBackends().includes('native')) {
+      await add('sepconv native plan', async () => planRunner('sepconv native plan', await compile(s.model, s.shape, { backend: 'native', threads }), s.x));
+      await add('sepconv native eager', () => eagerRunner('sepconv native eager', s.model, s.x, s.shape, 'native', threads,
         { get: () => nativeInfo().threads, set: setNativeThreads }));
     }
-    await add('onnxruntime-node', () => ortNodeRunner(onnx, xNchw, dims, threads));
-    await add('onnxruntime-web', () => workerRunner('onnxruntime-web', { kind: 'ort-web', threads, model: onnx, input: xNchw, dims }));
+    await add('onnxruntime-node', () => ortNodeRunner(s.onnx, s.xNchw, s.dims, threads));
+    return runners;
   }
-  // TF.js runs its kernels on one thread in Node (its wasm backend has no threads here).
-  await add('tfjs wasm', () => workerRunner('tfjs wasm', { kind: 'tfjs-wasm', threads: 1, graph: steps, input: x }));
-  if (TFJS_CPU_BATCHES.includes(batch)) await add('tfjs cpu', () => workerRunner('tfjs cpu', { kind: 'tfjs-cpu', threads: 1, graph: steps, input: x }));
-  return { runners, reference: runners[0] };
+  await add('onnxruntime-web', () => workerRunner('onnxruntime-web', { kind: 'ort-web', threads, model: s.onnx, input: s.xNchw, dims: s.dims }));
+  if (threads === 1) {
+    await add('tfjs wasm', () => workerRunner('tfjs wasm', { kind: 'tfjs-wasm', threads: 1, graph: s.steps, input: s.x }));
+    if (TFJS_CPU_BATCHES.includes(batch)) await add('tfjs cpu', () => workerRunner('tfjs cpu', { kind: 'tfjs-cpu', threads: 1, graph: s.steps, input: s.x }));
+  }
+  return runners;
 }
 
 function printTable(rows: Row[]): void {
   console.table(rows.map((r) => {
     const base = rows.find((b) => b.model === r.model && b.batch === r.batch && b.threads === r.threads && b.name === 'sepconv wasm')
-      ?? rows.find((b) => b.model === r.model && b.batch === r.batch && b.name === 'sepconv wasm' && b.threads === 1)!;
+      ?? rows.find((b) => b.model === r.model && b.batch === r.batch && b.name === 'sepconv wasm' && b.threads === 1);
     return {
       model: r.model, batch: r.batch, threads: r.threads, runtime: r.name, 'median ms': r.medianMs.toFixed(2),
-      'min ms': r.minMs.toFixed(2), 'max ms': r.maxMs.toFixed(2), 'x sepconv wasm': (r.medianMs / base.medianMs).toFixed(2),
+      'min ms': r.minMs.toFixed(2), 'max ms': r.maxMs.toFixed(2), 'x sepconv wasm': base === undefined ? '' : (r.medianMs / base.medianMs).toFixed(2),
       'rel. error': r.relativeError === null ? '' : r.relativeError.toExponential(1),
     };
   }));
@@ -120,18 +144,27 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const name of MODELS)
     for (const batch of BATCHES) {
-      console.log(`${name}, batch ${batch}: ${WARMUP} warm-up + ${RUNS} timed rounds ...`);
-      const { runners, reference } = await runnersFor(name, batch);
-      try {
-        const measured = await interleave(runners, WARMUP, RUNS);
-        const ref = (await reference.output())!;
-        for (const [i, m] of measured.entries()) {
-          const out = await runners[i].output();
-          rows.push({ ...m, model: name, batch, relativeError: out === null ? null : relativeError(out, ref) });
+      const s = subject(name, batch);
+      let reference: Float32Array | null = null;
+      // One thread count and one family at a time: the idle worker threads of ONNX Runtime Web (emscripten pthreads)
+      // and the garbage TF.js leaves for V8's background collector would otherwise take the second core from the
+      // native runners; each target compares runners of the same group.
+      for (const threads of THREADS)
+        for (const family of ['web', 'native'] as const) {
+          console.log(`${name}, batch ${batch}, ${threads} thread(s), ${family}: ${WARMUP} warm-up + ${RUNS} timed rounds ...`);
+          const runners = await runnersAt(s, batch, threads, family, reference === null);
+          try {
+            const measured = await interleave(runners, WARMUP, RUNS);
+            reference ??= (await runners[0].output())!.slice();
+            for (const [i, m] of measured.entries()) {
+              if (m.name === 'sepconv wasm' && (family !== 'web' || !wanted('sepconv wasm'))) continue;
+              const out = await runners[i].output();
+              rows.push({ ...m, model: name, batch, relativeError: out === null ? null : relativeError(out, reference) });
+            }
+          } finally {
+            for (const r of runners) await r.dispose();
+          }
         }
-      } finally {
-        for (const r of runners) await r.dispose();
-      }
       printTable(rows.filter((r) => r.model === name && r.batch === batch));
     }
   const summary = targets(rows);
