@@ -37,8 +37,8 @@ export interface SeparabilizeOptions {
    */
   keepStem?: boolean;
   /**
-   * Kernel size of the depthwise convs, odd and at least the replaced kernel's; the padding grows with it so the
-   * output shape is unchanged. A larger depthwise kernel costs little (K^2 * C per pixel against C_in * C_out for
+   * Kernel size of the depthwise convs: at least the replaced kernel's, and larger by an even number (3 -> 5), so
+   * the padding can grow by the same amount on both sides and the output shape stays unchanged. A larger depthwise kernel costs little (K^2 * C per pixel against C_in * C_out for
    * the pointwise), which is why MnasNet, MobileNetV3 and EfficientNet use 5x5. Default: the replaced kernel's size.
    */
   depthwiseKernelSize?: number;
