@@ -611,8 +611,8 @@ static napi_value js_plan_call(napi_env env, napi_callback_info info) {
   const sepconv_isa* table;
   int32_t* call;
   if (!plan_args(env, argv[0], argv[1], argv[2], "planCall", &base, &bytes, &table, &call, &count)) return NULL;
-  if (count < 1 || count > MAX_PLAN_CALL || table->plan_call_arguments(call[0]) != (int)count - 1)
-    return fail(env, 1, "planCall", "unknown call number or wrong argument count"), NULL;
+  if (base == NULL || count > MAX_PLAN_CALL || !table->plan_call_valid(call, count, bytes))
+    return fail(env, 1, "planCall", "unknown call number, wrong argument count, or an offset outside the arena"), NULL;
   pthread_mutex_lock(&call_lock);
   const double result = table->plan_call(base, call);
   pthread_mutex_unlock(&call_lock);
@@ -634,6 +634,8 @@ static napi_value js_plan_run(napi_env env, napi_callback_info info) {
       !int32_arg(env, argv[3], "planRun", "threads", &threads))
     return NULL;
   if (base == NULL || count < 1) return fail(env, 1, "planRun", "the arena was released or the program is empty"), NULL;
+  if (!table->plan_valid(program, count, bytes))
+    return fail(env, 1, "planRun", "malformed program: a part or call outside it, or an offset outside the arena"), NULL;
   if (threads < 1 || threads > MAX_THREADS) return fail(env, 1, "planRun", "threads must be in 1..256"), NULL;
   pthread_mutex_lock(&call_lock);
   const int status = pool_threads() < threads ? pool_set_threads(threads) : 0;

@@ -46,8 +46,9 @@ typedef struct sepconv_isa {
   /* Compiled plans: the fused kernels by call number over an arena (threaded.h, plan_calls.c). The packed weight
    * layout is the ISA's own, so a plan runs on the table it was loaded with. */
   double (*plan_call)(char* base, const int32_t* call);
-  int (*plan_call_arguments)(int32_t fn);
+  int (*plan_call_valid)(const int32_t* call, size_t length, size_t bytes);
   void (*plan_run)(char* base, const int32_t* program);
+  int (*plan_valid)(const int32_t* program, size_t length, size_t bytes);
 } sepconv_isa;
 
 /* Tables built on x86-64 (csrc/native/isa_table.c compiled three times). */

@@ -112,7 +112,8 @@
 #define native_batch_norm_backward SEPCONV_ISA_NAME(native_batch_norm_backward)
 #define native_peak_flops SEPCONV_ISA_NAME(native_peak_flops)
 #define native_plan_call SEPCONV_ISA_NAME(native_plan_call)
-#define native_plan_call_arguments SEPCONV_ISA_NAME(native_plan_call_arguments)
+#define native_plan_call_valid SEPCONV_ISA_NAME(native_plan_call_valid)
 #define native_plan_run SEPCONV_ISA_NAME(native_plan_run)
+#define native_plan_valid SEPCONV_ISA_NAME(native_plan_valid)
 
 #endif

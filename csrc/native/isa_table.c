@@ -25,6 +25,7 @@ const sepconv_isa SEPCONV_PASTE(sepconv_isa, SEPCONV_ISA) = {
     .batch_norm_backward = native_batch_norm_backward,
     .peak_flops = native_peak_flops,
     .plan_call = native_plan_call,
-    .plan_call_arguments = native_plan_call_arguments,
+    .plan_call_valid = native_plan_call_valid,
     .plan_run = native_plan_run,
+    .plan_valid = native_plan_valid,
 };

@@ -4,7 +4,9 @@
  * arena whose byte offsets stand for pointers (offset 0 is NULL; the plan never places anything there). A run is
  * a program of phases (one per plan step), each holding every thread's calls; a phase whose calls fall to several
  * threads runs them as tasks of the pool, and the pool returns only when all are done, which is the barrier
- * between steps. The program is built by the plan's loader, never by users, so it is trusted.
+ * between steps. The program is built by the plan's loader, never by users; the addon still checks its shape and
+ * that every offset lies inside the arena, or at its end for an empty buffer (native_plan_valid), before it runs,
+ * so a loader bug that garbles a program throws instead of writing far out of bounds.
  */
 #include "threaded.h"
 
@@ -96,9 +98,49 @@ double native_plan_call(char* base, const int32_t* call) {
   }
 }
 
-int native_plan_call_arguments(int32_t fn) {
-  static const int8_t counts[CALL_COUNT] = {13, 8, 8, 13, 5, 7, 6, 4, 4, 4, 0, 2, 4, 0, 1, 3, 1, 1, 2};
-  return fn >= 0 && fn < CALL_COUNT ? counts[fn] : -1;
+/* Per call number: its argument count, and which arguments are arena offsets (bit i: argument i). */
+static const struct {
+  int8_t arguments;
+  uint16_t offsets;
+} call_shapes[CALL_COUNT] = {
+    [CALL_GEMM] = {13, 0x183f},         [CALL_CONV2D] = {8, 0xff},
+    [CALL_DEPTHWISE] = {8, 0xff},       [CALL_DWPW] = {13, 0x1e7f},
+    [CALL_ADD] = {5, 0x17},             [CALL_CHANNEL_AFFINE] = {7, 0x4f},
+    [CALL_CHANNEL_SCALE] = {6, 0x07},   [CALL_ACTIVATE] = {4, 0x0b},
+    [CALL_MAX_POOL] = {4, 0x0f},        [CALL_AVG_POOL] = {4, 0x07},
+    [CALL_GEMM_NR] = {0, 0},            [CALL_GEMM_PACKED_SIZE] = {2, 0},
+    [CALL_GEMM_PACK] = {4, 0x03},       [CALL_GEMM_WORKSPACE] = {0, 0},
+    [CALL_CONV2D_PACKED_SIZE] = {1, 1}, [CALL_CONV2D_PACK] = {3, 0x07},
+    [CALL_CONV2D_WORKSPACE] = {1, 1},   [CALL_DEPTHWISE_WORKSPACE] = {1, 1},
+    [CALL_DWPW_WORKSPACE] = {2, 1},
+};
+
+int native_plan_call_valid(const int32_t* call, size_t length, size_t bytes) {
+  if (length < 1 || call[0] < 0 || call[0] >= CALL_COUNT || call_shapes[call[0]].arguments != (int)length - 1) return 0;
+  for (size_t i = 1; i < length; i++)
+    if ((call_shapes[call[0]].offsets >> (i - 1) & 1) && (call[i] < 0 || (size_t)call[i] > bytes)) return 0;
+  return 1;
+}
+
+int native_plan_valid(const int32_t* program, size_t length, size_t bytes) {
+  if (length < 1 || program[0] < 0) return 0;
+  size_t at = 1;
+  for (int32_t p = 0; p < program[0]; p++) {
+    if (at >= length || program[at] < 0 || (size_t)program[at] > length - at - 1) return 0;
+    const int32_t parts = program[at];
+    for (int32_t t = 0; t < parts; t++) {
+      const int32_t start = program[at + 1 + t];
+      if (start < 0 || (size_t)start >= length || program[start] < 0) return 0;
+      size_t c = (size_t)start + 1;
+      for (int32_t n = 0; n < program[start]; n++) {
+        if (c >= length || program[c] < 1 || (size_t)program[c] > length - c - 1) return 0;
+        if (!native_plan_call_valid(program + c + 1, (size_t)program[c], bytes)) return 0;
+        c += (size_t)program[c] + 1;
+      }
+    }
+    at += 1 + (size_t)parts;
+  }
+  return 1;
 }
 
 /*

@@ -57,9 +57,11 @@ int native_batch_norm_backward(const float* x, const float* dy, const float* mea
 double native_peak_flops(long rounds);
 
 /* Compiled plans (plan_calls.c): one fused-kernel call [number, arguments...] over the arena at `base` (returns
- * what a size query returns, else 0), the argument count of call `fn` (-1 for none such), and a whole program. */
+ * what a size query returns, else 0), and a whole program; the _valid functions say (1 or 0) whether a call or
+ * program of `length` ints is well formed with every offset inside an arena of `bytes`. */
 double native_plan_call(char* base, const int32_t* call);
-int native_plan_call_arguments(int32_t fn);
+int native_plan_call_valid(const int32_t* call, size_t length, size_t bytes);
 void native_plan_run(char* base, const int32_t* program);
+int native_plan_valid(const int32_t* program, size_t length, size_t bytes);
 
 #endif

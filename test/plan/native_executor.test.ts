@@ -14,6 +14,7 @@ import { softmax } from '../../src/ops/softmax.js';
 import { compile } from '../../src/plan/compile.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { loadNativeAddon } from '../../src/backend/native/load.js';
 import { nativeSkip } from '../backend/native/harness.js';
 import { Fn, assertMatches, checkPlan, eagerReference, randomInput, randomizeBatchNorms, weight } from './helpers.js';
 
@@ -93,3 +94,24 @@ test('profile() times every step that runs, eager ones included, and refuses bad
   const js = await compile(model, [1, 6, 6, 3], { backend: 'js' });
   assert.throws(() => js.profile(), (e: unknown) => e instanceof ArgumentError && /plans on 'js' cannot time their steps/.test(e.message));
 });
+
+test('the addon refuses malformed plan programs and offsets outside the arena instead of running them', options, async () => {
+  const addon = await loadNativeAddon();
+  const isa = addon.isas().indexOf(addon.isa());
+  const arena = addon.planArena(1024);
+  // One phase, one part at index 3 holding one call: fused add (call 4) of 4 floats at offsets 64 and 128 into 192.
+  const program = (call: number[], start = 3): Int32Array => Int32Array.of(1, 1, start, 1, call.length, ...call);
+  const add = [4, 64, 128, 192, 4, 0];
+  addon.planRun(arena, isa, program(add), 1);
+  const refused = (p: Int32Array, what: RegExp): void =>
+    assert.throws(() => addon.planRun(arena, isa, p, 1), (e: Error) => /planRun/.test(e.message) && what.test(e.message));
+  refused(program([4, 1 << 20, 128, 192, 4, 0]), /offset outside the arena/);
+  refused(program([4, 64, 128, -8, 4, 0]), /offset outside the arena/);
+  refused(program([4, 64, 128, 192, 4]), /malformed program/);
+  refused(program([99, 64, 128, 192, 4, 0]), /malformed program/);
+  refused(program(add, 100), /malformed program/);
+  refused(Int32Array.of(2, 1, 3), /malformed program/);
+  assert.throws(() => addon.planCall(arena, isa, Int32Array.of(12, 1 << 20, 0, 1, 1)), /planCall.*offset outside the arena/);
+  addon.planRelease(arena);
+});
+
