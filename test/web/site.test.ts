@@ -55,6 +55,13 @@ async function openExplorer(): Promise<WatchedPage> {
   return explorer;
 }
 
+/** The Run tab with the ring image already chosen. */
+async function openRunWithImage(): Promise<WatchedPage> {
+  const run = await openPage(site, 'run');
+  await run.page.getByTestId('run-image-file').setInputFiles(ringPng());
+  return run;
+}
+
 async function numberAt(page: Page, testId: string): Promise<number> {
   return Number(await page.getByTestId(testId).first().getAttribute('data-value'));
 }
@@ -86,6 +93,13 @@ function writePng(path: string): void {
       png.data.set([v, Math.min(255, v + 10), Math.max(0, v - 10), 255], 4 * (y * 40 + x));
     }
   writeFileSync(path, PNG.sync.write(png, { colorType: 2 }));
+}
+
+/** files/ring.png, written afresh: the image every Run test feeds the models; returns its path. */
+function ringPng(): string {
+  const path = join(files, 'ring.png');
+  writePng(path);
+  return path;
 }
 
 /** An image file as the Run tab feeds it to a model of input [h, w, c]: resized, scaled to 0..1, batch of one. */
@@ -270,9 +284,8 @@ describe('web page', () => {
 
   browserTest('run: a checkpoint and an image give the probabilities sepconv predict gives in Node', async () => {
     const ckpt = join(files, 'checkpoint.safetensors');
-    const png = join(files, 'ring.png');
+    const png = ringPng();
     await writeCheckpoint(ckpt);
-    writePng(png);
     const cli = sepconv('predict', '--checkpoint', ckpt, png, '--json', '--top', '10');
     assert.equal(cli.status, 0, cli.stderr);
     const expected = new Array<number>(10);
@@ -307,8 +320,7 @@ describe('web page', () => {
     const model = buildModel('small_cnn', { width: 8, inputChannels: 3, resolution: 32, rng: new Random(2) });
     const file = join(files, 'small.onnx');
     writeFileSync(file, onnx.exportOnnx(model, [32, 32, 3]));
-    const png = join(files, 'ring.png');
-    writePng(png);
+    const png = ringPng();
     const imported = onnx.importOnnx(readFileSync(file));
     const expected = Array.from(noGrad(() => softmax(imported.call(imageInput(png, 32, 32, 3)))).data);
 
@@ -338,8 +350,7 @@ describe('web page', () => {
   browserTest('run and explorer: a TF.js model.json with its shards gives the probabilities and costs loadTfjsModel gives in Node', async () => {
     const tfjs = await writeTfjsModel('tfjs-tiny');
     assert.ok(tfjs.shards.length > 1, 'the weights span several shards');
-    const png = join(files, 'ring.png');
-    writePng(png);
+    const png = ringPng();
     const model = nodeTfjsModel(tfjs);
     const expected = Array.from(noGrad(() => model.call(imageInput(png, 20, 24, 3))).data);
     assert.equal(expected.length, 7);
@@ -369,10 +380,7 @@ describe('web page', () => {
     assert.deepEqual(explorer.errors, []);
     await explorer.page.close();
 
-    const { page, errors } = await openPage(site, 'run');
-    const png = join(files, 'ring.png');
-    writePng(png);
-    await page.getByTestId('run-image-file').setInputFiles(png);
+    const { page, errors } = await openRunWithImage();
     await page.getByTestId('run-model-file').setInputFiles(tfjs.json);
     await page.getByRole('alert').filter({ hasText: `model.json needs its ${tfjs.shards.length} weight shards` }).waitFor({ timeout: 30_000 });
     assert.match(await page.getByRole('alert').innerText(), new RegExp(missing.replace(/\./g, '\\.')));
@@ -395,8 +403,7 @@ describe('web page', () => {
     // 96x80 is above the explorer's smallest timing size, so timing at a smaller size than the model takes is covered.
     const graph = writeTfjsFiles('tfjs-graph', mobilenetGraphModel({ height: 96, width: 80, classes: 7, shardBytes: 1024 }));
     assert.ok(graph.shards.length > 1, 'the weights span several shards');
-    const png = join(files, 'ring.png');
-    writePng(png);
+    const png = ringPng();
     const model = nodeTfjsModel(graph);
     assert.equal(model.format, 'graph-model');
     const expected = Array.from(noGrad(() => model.call(imageInput(png, 96, 80, 3))).data);
@@ -429,10 +436,7 @@ describe('web page', () => {
     assert.deepEqual(explorer.errors, []);
     await explorer.page.close();
 
-    const { page, errors } = await openPage(site, 'run');
-    const png = join(files, 'ring.png');
-    writePng(png);
-    await page.getByTestId('run-image-file').setInputFiles(png);
+    const { page, errors } = await openRunWithImage();
     await dropWithoutSecondShard(page, 'run-model-file', graph);
     await page.getByTestId('run-model-file').setInputFiles(graph.json);
     const all = page.getByRole('alert').filter({ hasText: `model.json needs its ${graph.shards.length} weight shards` });
@@ -503,8 +507,7 @@ describe('web page', () => {
     }, (await page.getByTestId('download-separable').getAttribute('href'))!);
     const downloaded = join(files, 'trained.safetensors');
     writeFileSync(downloaded, Uint8Array.from(bytes));
-    const png = join(files, 'ring.png');
-    writePng(png);
+    const png = ringPng();
     const cli = sepconv('predict', '--checkpoint', downloaded, png, '--json');
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal((JSON.parse(cli.stdout) as { top: unknown[] }).top.length, 5);
