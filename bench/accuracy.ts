@@ -6,7 +6,7 @@
  * data order, seed and recipe (no weight decay on depthwise filters, as the MobileNet paper advises; the standard
  * twin has none, so the rule changes nothing for it), and a MobileNetV2-style net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes
  * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
- * results already there, so the models can be trained in separate processes and the table covers all of them.
+ * results already there (one per model, seed and number of epochs), so the models can be trained in separate processes and the table covers all of them.
  *
  * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
@@ -116,9 +116,9 @@ async function main(): Promise<void> {
     });
   }
   const merged = await mergeResults(results, backend);
-  /** Each model is compared with the standard twin of its own seed. */
+  /** Each model is compared with the standard twin of its own seed and schedule length. */
   const standardOf = (r: Result): Result | undefined =>
-    r.name === 'standard' ? undefined : merged.find((m) => m.name === 'standard' && m.config.seed === r.config.seed);
+    r.name === 'standard' ? undefined : merged.find((m) => m.name === 'standard' && sameRun(m, r));
   process.stdout.write(renderTable([
     { header: 'model', value: (r: Result) => r.name },
     { header: 'params', value: (r) => r.params },
@@ -140,7 +140,10 @@ interface RunRecord extends Result {
   command: string;
 }
 
-/** Writes this run's results into bench/results/accuracy.json, replacing earlier runs of the same models and seed. */
+/** Runs with the same seed and number of epochs are comparable (and replace each other in the results file). */
+const sameRun = (a: Result, b: Result): boolean => a.config.seed === b.config.seed && a.config.epochs === b.config.epochs;
+
+/** Writes this run's results into bench/results/accuracy.json, replacing earlier runs of the same model, seed and epochs. */
 async function mergeResults(results: Result[], backend: string): Promise<RunRecord[]> {
   const file = 'bench/results/accuracy.json';
   let earlier: RunRecord[] = [];
@@ -153,10 +156,10 @@ async function mergeResults(results: Result[], backend: string): Promise<RunReco
     date: new Date().toISOString(), backend, threads: process.env.SEPCONV_THREADS ?? 'all cores',
     command: `node build/bench/accuracy.js ${process.argv.slice(2).join(' ')}`.trim(),
   };
-  const same = (a: Result, b: Result): boolean => a.name === b.name && a.config.seed === b.config.seed;
+  const same = (a: Result, b: Result): boolean => a.name === b.name && sameRun(a, b);
   const merged = [...earlier.filter((r) => !results.some((n) => same(n, r))), ...results.map((r) => ({ ...r, ...stamp }))];
   const order = ENTRIES.map((e) => e.name);
-  merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || a.config.seed - b.config.seed);
+  merged.sort((a, b) => a.config.epochs - b.config.epochs || order.indexOf(a.name) - order.indexOf(b.name) || a.config.seed - b.config.seed);
   await mkdir('bench/results', { recursive: true });
   await writeFile(file, JSON.stringify({ benchmark: 'accuracy', data: args.data, results: merged }, null, 2) + '\n');
   return merged;
