@@ -70,15 +70,37 @@ export interface Measured {
 const SETTLE_MS = 5;
 
 /**
- * `warmup` untimed rounds, then `runs` rounds; each round runs every runner once, in a new shuffled order (seeded,
- * so runs repeat), so that what one runtime leaves running (idle worker threads that spin, a garbage collection)
- * falls on a different runner each round instead of always on the one after it.
+ * How each timed run starts. 'primed': right after at least PRIME_MS of untimed runs of the same runner (one run of a
+ * model, several of a sub-millisecond layer), i.e. in the steady state that ONNX Runtime's perf test and TFLite's
+ * benchmark_model time, where runs follow each other. 'idle': after the settle pause and the other runners' runs. A
+ * core that has just idled or run other code runs its next millisecond of work slowly (measured: native 112x112
+ * depthwise + pointwise 0.49 ms back to back, 0.70-0.82 ms right after a standard conv of sepconv's or ONNX
+ * Runtime's, still 0.63-0.75 ms after one run of its own), which dominates the fastest layers.
  */
-export async function interleave(runners: readonly Runner[], warmup: number, runs: number): Promise<Measured[]> {
+export type RunStart = 'primed' | 'idle';
+
+/** Milliseconds of untimed runs before a primed timed run. */
+const PRIME_MS = 3;
+
+/** `--start primed|idle` from argv (default primed). */
+export function runStartArg(): RunStart {
+  const start = argValue('--start', 'primed');
+  if (start !== 'primed' && start !== 'idle') throw new Error(`--start must be primed or idle, got '${start}'`);
+  return start;
+}
+
+/**
+ * `warmup` untimed rounds, then `runs` rounds; each round runs every runner once (after untimed runs of its own
+ * when `start` is 'primed'), in a new shuffled order (seeded, so runs repeat), so that what one runtime leaves
+ * running (idle worker threads that spin, a garbage collection) falls on a different runner each round instead of
+ * always on the one after it.
+ */
+export async function interleave(runners: readonly Runner[], warmup: number, runs: number, start: RunStart): Promise<Measured[]> {
   const times = runners.map((): number[] => []);
   const rng = new Random(7);
   for (let round = 0; round < warmup + runs; round++)
     for (const i of shuffled(runners.length, rng)) {
+      for (let primed = 0; start === 'primed' && primed < PRIME_MS; ) primed += await runners[i].run();
       const ms = await runners[i].run();
       if (round >= warmup) times[i].push(ms);
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));

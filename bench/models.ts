@@ -5,12 +5,13 @@
  * model exported with exportOnnx, TF.js runs the plan's own steps (batch norm folded, as its converter would) with
  * tf ops. Weights are random with calibrated batch-norm statistics; every output is checked against sepconv's.
  * The runners of one model, batch, thread count and family (web: wasm runtimes and TF.js; native: sepconv native and
- * ONNX Runtime Node) are interleaved, round by round in shuffled order; groups run one after the other, so that one
+ * ONNX Runtime Node) are interleaved, round by round in shuffled order (each timed run primed by untimed ones right
+ * before it unless --start idle, see RunStart); groups run one after the other, so that one
  * runtime's idle worker threads do not share the cores with another family's runs. Each cell is the median of the
  * timed rounds.
  *
  * Run: npx tsc -p . && node build/bench/models.js [--models a,b] [--batches 1,8] [--threads 1,2] [--runs 10]
- *      [--warmup 3] [--tfjs-cpu-batches 1] [--runtimes a,b]   (prints tables, writes bench/results/models.json)
+ *      [--warmup 3] [--start primed|idle] [--tfjs-cpu-batches 1] [--runtimes a,b]   (prints tables, writes bench/results/models.json)
  * --runtimes keeps only the runners whose names start with one of the given prefixes (e.g. 'sepconv,onnxruntime-node').
  */
 import { initNativeBackend, nativeInfo, setNativeThreads } from '../src/backend/native/index.js';
@@ -24,7 +25,7 @@ import { traceGraph } from '../src/plan/trace_graph.js';
 import type { Module } from '../src/nn/module.js';
 import { Random } from '../src/tensor/random.js';
 import {
-  argValue, calibrateBatchNorms, interleave, machine, nhwcToNchw, randomData, relativeError, writeResults, type Measured, type Runner,
+  argValue, calibrateBatchNorms, interleave, machine, nhwcToNchw, randomData, relativeError, runStartArg, writeResults, type Measured, type Runner,
 } from './common.js';
 import { eagerRunner, ortNodeRunner, planRunner, workerRunner } from './runners.js';
 import { portable } from './tfjs_steps.js';
@@ -35,6 +36,7 @@ const BATCHES = list('--batches', '1,8').map(Number);
 const THREADS = list('--threads', '1,2').map(Number);
 const RUNS = Number(argValue('--runs', '10'));
 const WARMUP = Number(argValue('--warmup', '3'));
+const START = runStartArg();
 /** TF.js' cpu backend takes seconds per image: by default only at batch 1. */
 const TFJS_CPU_BATCHES = list('--tfjs-cpu-batches', '1').map(Number);
 const RUNTIMES = list('--runtimes', '');
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
           console.log(`${name}, batch ${batch}, ${threads} thread(s), ${family}: ${WARMUP} warm-up + ${RUNS} timed rounds ...`);
           const runners = await runnersAt(s, batch, threads, family, reference === null);
           try {
-            const measured = await interleave(runners, WARMUP, RUNS);
+            const measured = await interleave(runners, WARMUP, RUNS, START);
             reference ??= (await runners[0].output())!.slice();
             for (const [i, m] of measured.entries()) {
               if (m.name === 'sepconv wasm' && (family !== 'web' || !wanted('sepconv wasm'))) continue;
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
   const summary = targets(rows);
   console.table(summary);
   await writeResults('models', {
-    benchmark: 'models', date: new Date().toISOString(), machine: machine(), input: `${SIZE}x${SIZE}x3`, warmup: WARMUP, runs: RUNS,
+    benchmark: 'models', date: new Date().toISOString(), machine: machine(), input: `${SIZE}x${SIZE}x3`, warmup: WARMUP, runs: RUNS, start: START,
     statistic: 'median of interleaved rounds',
     notes: [
       'Random weights, batch-norm statistics calibrated on one random batch; the same weights in every runtime.',

@@ -3,7 +3,7 @@
  * machine's measured peak, ONNX Runtime Node's own per-node profile of the same model (its enableProfiling trace),
  * and the two whole models interleaved round by round. Prints tables only (writes no results file).
  *
- * Run: npx tsc -p . && node build/bench/plan_profile.js [--models a,b] [--threads 1,2] [--runs 20] [--top 12]
+ * Run: npx tsc -p . && node build/bench/plan_profile.js [--models a,b] [--threads 1,2] [--runs 20] [--top 12] [--start primed|idle]
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { exportOnnx } from '../src/io/onnx/export.js';
 import { buildModel } from '../src/models/index.js';
 import { compile, type StepProfile } from '../src/plan/compile.js';
 import { Random } from '../src/tensor/random.js';
-import { argValue, calibrateBatchNorms, interleave, nhwcToNchw, randomData } from './common.js';
+import { argValue, calibrateBatchNorms, interleave, nhwcToNchw, randomData, runStartArg } from './common.js';
 import { ortNodeRunner, planRunner } from './runners.js';
 
 const list = (flag: string, fallback: string): string[] => argValue(flag, fallback).split(',').filter((s) => s !== '');
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       console.table([...ort.byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => ({ op, ms: +ms.toFixed(2) })));
       console.table(ort.nodes.sort((a, b) => b.ms - a.ms).slice(0, TOP).map((n) => ({ ...n, ms: +n.ms.toFixed(3) })));
       const runners = [planRunner('sepconv native plan', plan, x), await ortNodeRunner(onnx, xNchw, DIMS, threads)];
-      const [p, o] = await interleave(runners, 3, RUNS);
+      const [p, o] = await interleave(runners, 3, RUNS, runStartArg());
       console.log(`interleaved ${RUNS} rounds: plan ${p.medianMs.toFixed(2)} ms, ORT ${o.medianMs.toFixed(2)} ms, ratio ${(p.medianMs / o.medianMs).toFixed(2)}`);
       for (const r of runners) await r.dispose();
     }
