@@ -201,9 +201,10 @@ async function main(): Promise<void> {
       tWasm.push(time(() => c.run(wasm)));
       for (const t of THREADS) runNativeEager(t, tNative[t].eager);
     }
-    // Bare kernels, back to back (warm caches, warm threads).
+    // Bare kernels, back to back (warm caches, warm threads), after at least 3 ms of untimed runs: a core's first
+    // millisecond of AVX-512 work after wasm code runs slowly (see bench/common.ts RunStart).
     const backToBack = (f: () => void): number[] => {
-      for (let i = 0; i < WARMUP; i++) f();
+      for (let i = 0, spent = 0; i < WARMUP || spent < 3; i++) spent += time(f);
       return Array.from({ length: RUNS }, () => time(f));
     };
     gc(); // finish V8's concurrent collection of the eager phase's garbage, which would compete for the cores
