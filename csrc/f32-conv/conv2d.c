@@ -28,14 +28,27 @@ static size_t col_size(const sepconv_conv_geometry* g) {
   return is_direct(g) ? 0 : round_up((size_t)block_rows(g) * (size_t)kdim_of(g), VF_LANES);
 }
 
+/* The GEMM rows (A) of output pixels [p0, p0 + m) in one group: the input itself for a direct conv, else those rows
+ * of im2col written to `col`; sets *lda to their stride. */
+static const float* conv_rows(const float* x, const sepconv_conv_geometry* g, int group, int p0, int m, float* col,
+                              size_t* lda) {
+  if (is_direct(g)) {
+    *lda = (size_t)g->in_c;
+    return x + (size_t)p0 * g->in_c + (size_t)group * (g->in_c / g->groups);
+  }
+  *lda = (size_t)kdim_of(g);
+  f32_im2col(x, g, group, p0, m, col);
+  return col;
+}
+
 size_t sepconv_conv2d_workspace(const sepconv_conv_geometry* g) {
   return f32_gemm_packed_b_size(kdim_of(g), g->out_c / g->groups) + f32_gemm_a_pack_size() + col_size(g);
 }
 
 void sepconv_conv2d(const float* x, const float* w, const float* bias, float* y, const sepconv_conv_geometry* g,
                     float* workspace) {
-  const int cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups, kdim = kdim_of(g);
-  const int pixels = total_pixels(g), rows = block_rows(g), direct = is_direct(g);
+  const int cout_g = g->out_c / g->groups, kdim = kdim_of(g);
+  const int pixels = total_pixels(g), rows = block_rows(g);
   float* packed_w = workspace;
   float* a_pack = packed_w + f32_gemm_packed_b_size(kdim, cout_g);
   float* col = a_pack + f32_gemm_a_pack_size();
@@ -44,14 +57,8 @@ void sepconv_conv2d(const float* x, const float* w, const float* bias, float* y,
     const float* group_bias = bias != NULL ? bias + (size_t)group * cout_g : NULL;
     for (int p0 = 0; p0 < pixels; p0 += rows) {
       const int m = imin(rows, pixels - p0);
-      const float* a = col;
-      size_t lda = (size_t)kdim;
-      if (direct) {
-        a = x + (size_t)p0 * g->in_c + (size_t)group * cin_g;
-        lda = (size_t)g->in_c;
-      } else {
-        f32_im2col(x, g, group, p0, m, col);
-      }
+      size_t lda;
+      const float* a = conv_rows(x, g, group, p0, m, col, &lda);
       f32_gemm_packed(m, cout_g, kdim, a, lda, 0, packed_w, y + (size_t)p0 * g->out_c + (size_t)group * cout_g,
                       (size_t)g->out_c, group_bias, 0, a_pack);
     }
@@ -93,8 +100,8 @@ size_t sepconv_conv2d_backward_filter_workspace(const sepconv_conv_geometry* g) 
 
 void sepconv_conv2d_backward_filter(const float* x, const float* dy, float* dw, const sepconv_conv_geometry* g,
                                     float* workspace) {
-  const int cin_g = g->in_c / g->groups, cout_g = g->out_c / g->groups, kdim = kdim_of(g);
-  const int pixels = total_pixels(g), rows = block_rows(g), direct = is_direct(g);
+  const int cout_g = g->out_c / g->groups, kdim = kdim_of(g);
+  const int pixels = total_pixels(g), rows = block_rows(g);
   float* packed_dy = workspace;
   float* a_pack = packed_dy + f32_gemm_packed_b_size(rows, cout_g);
   float* col = a_pack + f32_gemm_a_pack_size();
@@ -106,14 +113,8 @@ void sepconv_conv2d_backward_filter(const float* x, const float* dy, float* dw, 
     }
     for (int p0 = 0; p0 < pixels; p0 += rows) {
       const int k = imin(rows, pixels - p0);
-      const float* a = col;
-      size_t lda = (size_t)kdim;
-      if (direct) {
-        a = x + (size_t)p0 * g->in_c + (size_t)group * cin_g;
-        lda = (size_t)g->in_c;
-      } else {
-        f32_im2col(x, g, group, p0, k, col);
-      }
+      size_t lda;
+      const float* a = conv_rows(x, g, group, p0, k, col, &lda);
       /* dw_group [kdim, cout_g] (+)= colᵀ [kdim, k] · dy block [k, cout_g]. */
       f32_gemm_pack_b(k, cout_g, dy + (size_t)p0 * g->out_c + (size_t)group * cout_g, (size_t)g->out_c, 0,
                       packed_dy);

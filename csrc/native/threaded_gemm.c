@@ -158,6 +158,18 @@ static conv_shape conv_shape_of(const sepconv_conv_geometry* g) {
   return s;
 }
 
+/* conv_rows of f32-conv/conv2d.c with im2col on the pool: the GEMM rows of output pixels [p0, p0 + m) in one group. */
+static const float* conv_rows_threaded(const float* x, const sepconv_conv_geometry* g, const conv_shape* s,
+                                       int group, int p0, int m, float* col, size_t* lda) {
+  if (s->direct) {
+    *lda = (size_t)g->in_c;
+    return x + (size_t)p0 * g->in_c + (size_t)group * s->cin_g;
+  }
+  *lda = (size_t)s->kdim;
+  im2col_threaded(x, g, group, p0, m, (size_t)s->kdim, col);
+  return col;
+}
+
 /* Shapes with nothing to multiply go to the serial kernel with its own workspace. */
 static int degenerate(const conv_shape* s) { return s->pixels == 0 || s->cout_g == 0 || s->kdim == 0; }
 
@@ -179,14 +191,8 @@ int native_conv2d(const float* x, const float* w, const float* bias, float* y, c
     const float* group_bias = bias != NULL ? bias + (size_t)group * s.cout_g : NULL;
     for (int p0 = 0; p0 < s.pixels; p0 += s.rows) {
       const int m = imin(s.rows, s.pixels - p0);
-      const float* a = col;
-      size_t lda = (size_t)s.kdim;
-      if (s.direct) {
-        a = x + (size_t)p0 * g->in_c + (size_t)group * s.cin_g;
-        lda = (size_t)g->in_c;
-      } else {
-        im2col_threaded(x, g, group, p0, m, (size_t)s.kdim, col);
-      }
+      size_t lda;
+      const float* a = conv_rows_threaded(x, g, &s, group, p0, m, col, &lda);
       gemm_threaded(m, s.cout_g, s.kdim, a, lda, 0, packed_w, y + (size_t)p0 * g->out_c + (size_t)group * s.cout_g,
                     (size_t)g->out_c, group_bias, 0);
     }
@@ -243,14 +249,8 @@ int native_conv2d_backward_filter(const float* x, const float* dy, float* dw, co
     float* dw_group = dw + (size_t)group * s.cout_g;
     for (int p0 = 0; p0 < s.pixels; p0 += s.rows) {
       const int k = imin(s.rows, s.pixels - p0);
-      const float* a = col;
-      size_t lda = (size_t)s.kdim;
-      if (s.direct) {
-        a = x + (size_t)p0 * g->in_c + (size_t)group * s.cin_g;
-        lda = (size_t)g->in_c;
-      } else {
-        im2col_threaded(x, g, group, p0, k, (size_t)s.kdim, col);
-      }
+      size_t lda;
+      const float* a = conv_rows_threaded(x, g, &s, group, p0, k, col, &lda);
       /* dw_group [kdim, cout_g] (+)= colᵀ [kdim, k] · dy block [k, cout_g]. */
       pack_b_threaded(k, s.cout_g, dy + (size_t)p0 * g->out_c + (size_t)group * s.cout_g, (size_t)g->out_c, 0,
                       packed_dy);
