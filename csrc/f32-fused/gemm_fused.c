@@ -1,8 +1,8 @@
 /*
  * The fused GEMM: B (the weights) is packed once when the plan loads; A is copied block by block at a stride that
  * keeps a tile's rows in distinct cache sets (with the squeeze-and-excitation gate applied on the way, if any), or
- * read where it lies when only one B panel reads it or when the caller wrote it so (a conv's im2col,
- * fused_gemm_tiled_block); the tiles read it row by row (direct_tile). A row
+ * read where it lies when only one B panel reads it, when k is small (row_tiles_outer) or when the caller wrote it
+ * so (a conv's im2col, fused_gemm_tiled_block); the tiles read it row by row (direct_tile). A row
  * tile of each B panel fetches the next panel (weights of late layers outgrow L2 and would otherwise arrive one
  * miss at a time). Blocks of GEMM_MC rows are finished (all of k) before the next starts, so the epilogue runs on
  * rows that are still in cache; a clip without a residual (ReLU6) is applied by the tiles of the last k block as
@@ -201,6 +201,21 @@ static void k_block(int mc, int n, int k, int p0, int kc, const float* a_block, 
   }
 }
 
+/* Up to this k (one k block), a row tile of A and all of B stay in L1: row tiles go outer, each crossing every
+ * panel, A read in place (MobileNet's 112x112 layers, k = 32 or 64, where copying A costs most: +15% at
+ * 112x112 32->64; a panels-outer order for 7x7 images was tried and lost 10% to the 12-row tiles). */
+#define FUSED_SMALL_K 64
+/* Rows [0, m) of c = a · packed_w + bias for k <= GEMM_KC, a row tile at a time across every panel. Out of line:
+ * V8 allocates registers worse in one function that holds every tile variant twice. */
+static __attribute__((noinline)) void row_tiles_outer(int m, int n, int k, const float* a, size_t lda,
+                                                      const float* packed_w, const float* bias, float* c, size_t ldc,
+                                                      const float* clip) {
+  for (int r0 = 0; r0 < m; r0 += GEMM_MR)
+    for (int j0 = 0; j0 < n; j0 += GEMM_NR)
+      direct_tile_fit((size_t)k, a + (size_t)r0 * lda, lda, packed_w + (size_t)j0 * k, c + (size_t)r0 * ldc + j0, ldc,
+                      imin(GEMM_MR, m - r0), imin(GEMM_NR, n - j0), bias != NULL ? bias + j0 : NULL, 0, NULL, 0, clip);
+}
+
 void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const float* scale, const float* packed_w,
                      const float* bias, float* c, size_t ldc, const float* residual, size_t ldr,
                      const sepconv_epilogue* e, float* a_pack) {
@@ -221,13 +236,15 @@ void fused_gemm_rows(int m, int n, int k, const float* a, size_t lda, const floa
     if (k <= 0)
       for (int i = 0; i < mc; i++)
         for (int j = 0; j < n; j++) c_block[(size_t)i * ldc + j] = bias != NULL ? bias[j] : 0.0f;
-    for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
-      const int kc = imin(GEMM_KC, k - p0);
-      if (copy) copy_a_block(mc, kc, a, lda, i0, p0, scale, a_pack);
-      k_block(mc, n, k, p0, kc, copy ? a_pack : a + (size_t)i0 * lda + p0, copy ? FUSED_A_STRIDE : lda,
-              copy ? TILED_MR : GEMM_MR,
-              packed_w + (size_t)p0 * GEMM_NR, (size_t)k, bias, c_block, ldc, clip);
-    }
+    if (k > 0 && scale == NULL && k <= FUSED_SMALL_K)
+      row_tiles_outer(mc, n, k, a + (size_t)i0 * lda, lda, packed_w, bias, c_block, ldc, clip);
+    else
+      for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
+        const int kc = imin(GEMM_KC, k - p0);
+        if (copy) copy_a_block(mc, kc, a, lda, i0, p0, scale, a_pack);
+        k_block(mc, n, k, p0, kc, copy ? a_pack : a + (size_t)i0 * lda + p0, copy ? FUSED_A_STRIDE : lda,
+                copy ? TILED_MR : GEMM_MR, packed_w + (size_t)p0 * GEMM_NR, (size_t)k, bias, c_block, ldc, clip);
+      }
     if (clip == NULL) fused_epilogue(c_block, ldc, mc, n, residual != NULL ? residual + (size_t)i0 * ldr : NULL, ldr, e);
   }
 }

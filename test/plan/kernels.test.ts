@@ -82,8 +82,9 @@ for (const [ci, c] of [1, 3, 4, 5, 8, 13].entries())
 }
 
 // A clip without a residual is applied by the kernels as they store (depthwise, and the GEMM's last k block): 40
-// channels take the specialised depthwise kernels with a partial last vector; 300 inputs make two k blocks, 37
-// outputs a partial panel and 99 rows a partial row tile.
+// channels take the specialised depthwise kernels with a partial last vector and the small-k GEMM (row tiles outer,
+// 300 outputs ending in a partial panel); 300 inputs make two k blocks, 37 outputs a partial panel and 99 rows a
+// partial row tile.
 {
   const dw = weight([3, 3, 40], 3);
   const pw = weight([40, 300], 4);
