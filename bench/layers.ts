@@ -11,7 +11,7 @@
  * memory bandwidth it measures.
  *
  * Run: npx tsc -p . && node build/bench/layers.js [--threads 1] [--runs 20] [--warmup 3]
- *      (prints tables, writes bench/results/layers.json)
+ *      (prints tables, writes bench/results/layers.json, or layers-<N>threads.json for --threads N > 1)
  */
 import { initNativeBackend, setNativeThreads } from '../src/backend/native/index.js';
 import { loadNativeAddon } from '../src/backend/native/load.js';
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     })));
   }
   console.table(ratios.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(2) : v]))));
-  await writeResults('layers', {
+  await writeResults(THREADS === 1 ? 'layers' : `layers-${THREADS}threads`, {
     benchmark: 'layers', date: new Date().toISOString(), machine: machine(), threads: THREADS, warmup: WARMUP, runs: RUNS,
     statistic: 'median of interleaved rounds, each case measured with a primed and with an idle start (bench/common.ts RunStart)', wasmSimdPeakGflops: peak, nativeSimdPeakGflops: nativePeak, memoryBandwidthGBps: bandwidth,
     notes: [
