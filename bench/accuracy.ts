@@ -2,13 +2,14 @@
  * Accuracy evidence (issue: "far fewer parameters and operations, while accuracy holds"): on Fashion-MNIST's official
  * 60,000/10,000 split, a standard CNN and its separable twin (`separabilize`: every standard 3x3 conv but the stem
  * becomes depthwise 3x3 + BN + ReLU + pointwise 1x1; `separable_all` replaces the stem too, `separable_linear` has
- * no ReLU between depthwise and pointwise, `separable_k5*` use 5x5 depthwise kernels) trained with the same
- * data order, seed and recipe (no weight decay on depthwise filters, as the MobileNet paper advises; the standard
- * twin has none, so the rule changes nothing for it), and a MobileNetV2-style net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes
- * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
- * results already there (one per model, seed and number of epochs), so the models can be trained in separate processes and the table covers all of them.
+ * no ReLU between depthwise and pointwise, `separable_k5*` use 5x5 depthwise kernels, `*_w48` are both twins at
+ * width 48) trained with the same data order, seed and recipe (no weight decay on depthwise filters, as the
+ * MobileNet paper advises; the standard twin has none, so the rule changes nothing for it), and a MobileNetV2-style
+ * net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes bench/results/accuracy.json with
+ * every figure, seed and setting. Runs of some models (--only) merge into the results already there (one per model,
+ * seed and number of epochs), so the models can be trained in separate processes and the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,standard_w48,separable_k5_linear_w48,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -47,14 +48,14 @@ interface Entry {
 }
 
 /** The standard twin: VGG-style, three stages of two 3x3 conv + BN + ReLU (32, 64, 128 channels), max-pools, GAP. */
-const vgg = (rng: Random): VggStyle => new VggStyle({ stages: 3, convsPerStage: 2, width: 32, inChannels: 1, numClasses: 10, resolution: 28, rng });
+const vgg = (rng: Random, width = 32): VggStyle => new VggStyle({ stages: 3, convsPerStage: 2, width, inChannels: 1, numClasses: 10, resolution: 28, rng });
 
 /**
  * Its separable twin; `keepStem` leaves the 1-channel stem conv standard, as MobileNets do; `activation` goes
  * between the depthwise conv's batch norm and the pointwise conv (MobileNetV1 puts a ReLU there, Xception nothing).
  */
-const separable = (rng: Random, keepStem: boolean, activation: 'relu' | null = 'relu', depthwiseKernelSize?: number): Module =>
-  separabilize(vgg(rng), { inputShape: [28, 28, 1], batchNorm: true, activation, keepStem, depthwiseKernelSize, rng }).model;
+const separable = (rng: Random, keepStem: boolean, activation: 'relu' | null = 'relu', depthwiseKernelSize?: number, width = 32): Module =>
+  separabilize(vgg(rng, width), { inputShape: [28, 28, 1], batchNorm: true, activation, keepStem, depthwiseKernelSize, rng }).model;
 
 const ENTRIES: Entry[] = [
   { name: 'standard', build: vgg, lr: 0.003 },
@@ -63,6 +64,9 @@ const ENTRIES: Entry[] = [
   { name: 'separable_linear', build: (rng) => separable(rng, true, null), lr: 0.003 },
   { name: 'separable_k5', build: (rng) => separable(rng, true, 'relu', 5), lr: 0.003 },
   { name: 'separable_k5_linear', build: (rng) => separable(rng, true, null, 5), lr: 0.003 },
+  // Both twins at width 48 (48, 96, 192 channels): the separable twin has 2.1x the parameters of the width-32 one.
+  { name: 'standard_w48', build: (rng) => vgg(rng, 48), lr: 0.003 },
+  { name: 'separable_k5_linear_w48', build: (rng) => separable(rng, true, null, 5, 48), lr: 0.003 },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 
@@ -116,9 +120,11 @@ async function main(): Promise<void> {
     });
   }
   const merged = await mergeResults(results, backend);
-  /** Each model is compared with the standard twin of its own seed and schedule length. */
-  const standardOf = (r: Result): Result | undefined =>
-    r.name === 'standard' ? undefined : merged.find((m) => m.name === 'standard' && sameRun(m, r));
+  /** Each model is compared with the standard twin of its own width, seed and schedule length. */
+  const standardOf = (r: Result): Result | undefined => {
+    const twin = `standard${/_w\d+$/.exec(r.name)?.[0] ?? ''}`; // separable_k5_linear_w48 -> standard_w48
+    return r.name === twin ? undefined : merged.find((m) => m.name === twin && sameRun(m, r));
+  };
   process.stdout.write(renderTable([
     { header: 'model', value: (r: Result) => r.name },
     { header: 'params', value: (r) => r.params },
