@@ -100,7 +100,7 @@ export async function interleave(runners: readonly Runner[], warmup: number, run
   const rng = new Random(7);
   for (let round = 0; round < warmup + runs; round++)
     for (const i of shuffled(runners.length, rng)) {
-      for (let primed = 0; start === 'primed' && primed < PRIME_MS; ) primed += await runners[i].run();
+      if (start === 'primed') for (const t0 = performance.now(); performance.now() - t0 < PRIME_MS; ) await runners[i].run();
       const ms = await runners[i].run();
       if (round >= warmup) times[i].push(ms);
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
