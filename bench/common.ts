@@ -80,7 +80,7 @@ const SETTLE_MS = 5;
 export type RunStart = 'primed' | 'idle';
 
 /** Milliseconds of untimed runs before a primed timed run. */
-const PRIME_MS = 3;
+export const PRIME_MS = 3;
 
 /** `--start primed|idle` from argv (default primed). */
 export function runStartArg(): RunStart {

@@ -32,6 +32,7 @@ import { createWasmKernels } from '../src/backend/wasm/kernels.js';
 import { instantiateSepconvWasm } from '../src/backend/wasm/load.js';
 import { convGeometry } from '../src/ops/conv.js';
 import { Random } from '../src/tensor/random.js';
+import { PRIME_MS } from './common.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -201,10 +202,10 @@ async function main(): Promise<void> {
       tWasm.push(time(() => c.run(wasm)));
       for (const t of THREADS) runNativeEager(t, tNative[t].eager);
     }
-    // Bare kernels, back to back (warm caches, warm threads), after at least 3 ms of untimed runs: a core's first
+    // Bare kernels, back to back (warm caches, warm threads), after at least PRIME_MS of untimed runs: a core's first
     // millisecond of AVX-512 work after wasm code runs slowly (see bench/common.ts RunStart).
     const backToBack = (f: () => void): number[] => {
-      for (let i = 0, t0 = performance.now(); i < WARMUP || performance.now() - t0 < 3; i++) f();
+      for (let i = 0, t0 = performance.now(); i < WARMUP || performance.now() - t0 < PRIME_MS; i++) f();
       return Array.from({ length: RUNS }, () => time(f));
     };
     gc(); // finish V8's concurrent collection of the eager phase's garbage, which would compete for the cores
