@@ -146,3 +146,52 @@ export function crossEntropy(logits: Tensor, labels: ArrayLike<number>, opts: Cr
     return [gx];
   }, { labelSmoothing: eps, reduction });
 }
+
+export interface DistillationOptions {
+  /** T > 0: both distributions are softmax(logits / T); a higher T exposes more of the teacher's ranking of wrong classes. Default 1. */
+  temperature?: number;
+  /** 'mean' (default) divides the summed loss by the batch size. */
+  reduction?: 'mean' | 'sum';
+}
+
+/**
+ * Knowledge-distillation loss (Hinton, Vinyals and Dean, 2015): T² · KL(softmax(teacher/T) ‖ softmax(student/T)) per
+ * row, reduced to a scalar. It is 0 when the student's logits equal the teacher's. The T² keeps its gradient on the
+ * scale of a cross-entropy's as T changes. The teacher's logits are a target: no gradient flows into them.
+ */
+export function distillationLoss(student: Tensor, teacher: Tensor, opts: DistillationOptions = {}): Tensor {
+  if (student.rank !== 2)
+    throw new ShapeError(`distillationLoss: student logits must be [batch, classes], got ${shapeToString(student.shape)}; flatten them first`);
+  if (teacher.rank !== 2 || teacher.shape[0] !== student.shape[0] || teacher.shape[1] !== student.shape[1])
+    throw new ShapeError(`distillationLoss: teacher logits ${shapeToString(teacher.shape)} do not match student logits ${shapeToString(student.shape)}; ` +
+      'the teacher must see the same batch and predict the same classes');
+  const t = opts.temperature ?? 1;
+  if (typeof t !== 'number' || !(t > 0 && Number.isFinite(t)))
+    throw new ArgumentError(`distillationLoss: temperature must be a finite number > 0, got ${t}`);
+  const reduction = opts.reduction ?? 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum')
+    throw new ArgumentError(`distillationLoss: reduction must be 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
+  const [n, c] = student.shape;
+  if (reduction === 'mean' && n === 0)
+    throw new ShapeError("distillationLoss: the mean over an empty batch is undefined; pass at least one row or use reduction 'sum'");
+  const bad = teacher.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ArgumentError(`distillationLoss: teacher logit [${Math.floor(bad / c)}, ${bad % c}] is ${teacher.data[bad]}`);
+
+  const view = { outer: n, n: c, inner: 1 };
+  const scaled = (x: Float32Array): Float32Array => x.map((v) => v / t);
+  const logq = new Float32Array(student.size);
+  const logp = new Float32Array(teacher.size);
+  softmaxInto(scaled(student.data), logq, view, true);
+  softmaxInto(scaled(teacher.data), logp, view, true);
+  let total = 0;
+  for (let i = 0; i < logp.length; i++) total += Math.exp(logp[i]) * (logp[i] - logq[i]);
+  const scale = reduction === 'mean' ? 1 / n : 1;
+
+  return record(new Tensor([t * t * total * scale], []), 'distillationLoss', [student, teacher], (g) => {
+    // d loss / d student = T² · (softmax(student/T) - softmax(teacher/T)) / T · scale.
+    const s = g[0] * t * scale;
+    const gx = new Float32Array(logq.length);
+    for (let i = 0; i < gx.length; i++) gx[i] = (Math.exp(logq[i]) - Math.exp(logp[i])) * s;
+    return [gx, null];
+  }, { temperature: t, reduction });
+}

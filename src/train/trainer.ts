@@ -3,10 +3,11 @@
  * EMA), evaluation after each epoch, periodic atomic checkpoints and exact resumption. Memory stays flat: every step
  * runs inside `tidy`.
  */
-import type { DataLoader } from '../data/dataloader.js';
-import { NumericsError } from '../errors.js';
+import type { Batch, DataLoader } from '../data/dataloader.js';
+import { ArgumentError, NumericsError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import { crossEntropy } from '../ops/softmax.js';
+import { add, mulScalar } from '../ops/elementwise.js';
+import { crossEntropy, distillationLoss } from '../ops/softmax.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
 import { globalRandom, type Random } from '../tensor/random.js';
@@ -57,6 +58,8 @@ export interface FitOptions {
   numClasses: number;
   schedule?: Schedule;
   labelSmoothing?: number;
+  /** Learn from a trained teacher's outputs as well as from the labels (knowledge distillation). */
+  distill?: Distillation;
   /** Clip the global gradient norm to this value. */
   clipNorm?: number;
   ema?: ModelEMA;
@@ -76,6 +79,34 @@ export interface FitOptions {
   onEpoch?: (info: EpochInfo) => void;
   /** Stops after the current step when aborted (the checkpoint written then allows resuming). */
   signal?: AbortSignal;
+}
+
+/**
+ * The loss becomes (1 - weight) · cross-entropy + weight · distillationLoss(student, teacher, temperature), the teacher
+ * (in eval mode, without gradients) seeing the same augmented batch as the student.
+ */
+export interface Distillation {
+  teacher: Module;
+  /** In [0, 1]: the share of the loss that comes from the teacher. */
+  weight: number;
+  temperature: number;
+}
+
+function validateDistillation(d: Distillation): void {
+  if (!(typeof d.weight === 'number' && d.weight >= 0 && d.weight <= 1))
+    throw new ArgumentError(`distillation weight must be a number in [0, 1], got ${d.weight}`);
+  if (!(typeof d.temperature === 'number' && d.temperature > 0 && Number.isFinite(d.temperature)))
+    throw new ArgumentError(`distillation temperature must be a finite number > 0, got ${d.temperature}`);
+}
+
+/** The training loss of one batch: cross-entropy against the labels, mixed with the teacher's when distilling. */
+function trainingLoss(logits: Tensor, batch: Batch, opts: FitOptions): Tensor {
+  const ce = crossEntropy(logits, batch.y, { labelSmoothing: opts.labelSmoothing ?? 0 });
+  const d = opts.distill;
+  if (d === undefined) return ce;
+  const teacherLogits = noGrad(() => d.teacher.call(batch.x));
+  const kd = distillationLoss(logits, teacherLogits, { temperature: d.temperature });
+  return add(mulScalar(ce, 1 - d.weight), mulScalar(kd, d.weight));
 }
 
 export interface FitResult {
@@ -145,6 +176,10 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     lastSavedStep = globalStep;
   };
 
+  if (opts.distill !== undefined) {
+    validateDistillation(opts.distill);
+    opts.distill.teacher.eval();
+  }
   model.train();
   while (train.epoch < epochs) {
     const epoch = train.epoch;
@@ -156,7 +191,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       const loss = tidy(() => {
         const batch = train.nextBatch();
         const logits = model.call(batch.x);
-        const lossT = crossEntropy(logits, batch.y, { labelSmoothing: opts.labelSmoothing ?? 0 });
+        const lossT = trainingLoss(logits, batch, opts);
         const value = lossT.item();
         if (!Number.isFinite(value))
           throw new NumericsError(`training loss became ${value} at epoch ${epoch + 1}, step ${train.epoch === epoch ? train.step : train.length} ` +

@@ -106,3 +106,55 @@ test('crossEntropy and softmax reject bad shapes and options', () => {
   assert.throws(() => ops.softmax(Tensor.zeros([2, 3]), 2), /axis 2 is out of range for a tensor of rank 2/);
   assert.throws(() => ops.logSoftmax(Tensor.scalar(1)), ShapeError);
 });
+
+/** T² · KL(softmax(t/T) ‖ softmax(s/T)) per row in float64 from the definition, reduced. */
+function referenceDistillation(s: Tensor, t: Tensor, temperature: number, reduction: 'mean' | 'sum'): number {
+  const [n, c] = s.shape;
+  const soft = (x: Tensor, i: number): number[] => {
+    const row = Array.from({ length: c }, (_, k) => x.data[i * c + k] / temperature);
+    const total = row.reduce((sum, v) => sum + Math.exp(v), 0);
+    return row.map((v) => Math.exp(v) / total);
+  };
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const p = soft(t, i);
+    const q = soft(s, i);
+    p.forEach((pk, k) => { total += pk * Math.log(pk / q[k]); });
+  }
+  return temperature ** 2 * (reduction === 'mean' ? total / n : total);
+}
+
+for (const temperature of [1, 2, 4]) {
+  test(`distillationLoss at T = ${temperature}: value and gradient against the definition`, () => {
+    const s = randomTensor([4, 6], 64, -3, 3);
+    const t = randomTensor([4, 6], 65, -3, 3);
+    assertClose([ops.distillationLoss(s, t, { temperature }).item()], [referenceDistillation(s, t, temperature, 'mean')], {}, 'mean');
+    assertClose([ops.distillationLoss(s, t, { temperature, reduction: 'sum' }).item()], [referenceDistillation(s, t, temperature, 'sum')], {}, 'sum');
+    checkGradients((x) => ops.distillationLoss(x, t, { temperature }), [s]);
+  });
+}
+
+test('distillationLoss is zero when the student matches the teacher, and no gradient reaches the teacher', () => {
+  const t = randomTensor([3, 5], 66, -2, 2);
+  assertClose([ops.distillationLoss(t, t, { temperature: 3 }).item()], [0], { atol: 1e-6 }, 'loss of a perfect student');
+  const s = new Tensor(randomTensor([3, 5], 67).data, [3, 5], true);
+  const teacher = new Tensor(t.data.slice(), t.shape, true);
+  ops.distillationLoss(s, teacher, { temperature: 2 }).backward();
+  assert.ok(s.grad !== null && s.grad.data.some((v) => v !== 0), 'the student gets a gradient');
+  assert.equal(teacher.grad, null);
+  // Against a teacher sure of one class, KL is the plain cross-entropy minus the teacher's (zero) entropy.
+  const sure = new Tensor([40, 0, 0, 0, 0, 40], [2, 3]);
+  assertClose([ops.distillationLoss(s, t).item()], [referenceDistillation(s, t, 1, 'mean')], {}, 'T = 1 by default');
+  const logits = randomTensor([2, 3], 68);
+  assertClose([ops.distillationLoss(logits, sure).item()], [ops.crossEntropy(logits, [0, 2]).item()], { atol: 1e-6 }, 'one-hot teacher');
+});
+
+test('distillationLoss rejects mismatched logits, bad temperatures and non-finite teachers', () => {
+  const s = Tensor.zeros([2, 3]);
+  assert.throws(() => ops.distillationLoss(s, Tensor.zeros([2, 4])), /teacher logits \[2, 4\] do not match student logits \[2, 3\]/);
+  assert.throws(() => ops.distillationLoss(Tensor.zeros([2, 3, 1]), s), /student logits must be \[batch, classes\]/);
+  assert.throws(() => ops.distillationLoss(s, s, { temperature: 0 }), /temperature must be a finite number > 0, got 0/);
+  assert.throws(() => ops.distillationLoss(s, s, { temperature: Infinity }), ArgumentError);
+  assert.throws(() => ops.distillationLoss(s, new Tensor([0, 0, 0, 0, NaN, 0], [2, 3])), /teacher logit \[1, 1\] is NaN/);
+  assert.throws(() => ops.distillationLoss(Tensor.zeros([0, 3]), Tensor.zeros([0, 3])), /empty batch/);
+});

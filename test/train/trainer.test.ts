@@ -42,14 +42,14 @@ function tinyNet(seed: number): nn.Sequential {
   );
 }
 
-function setup(seed = 7) {
+function setup(seed = 7, epochs = 8) {
   manualSeed(seed);
   const model = tinyNet(seed);
   const train = new DataLoader(quadrants(64, 1), { batchSize: 8, seed });
   const testLoader = new DataLoader(quadrants(32, 2), { batchSize: 16, shuffle: false });
   const optimizer = new Adam(model.parameters(), { lr: 0.02 });
-  const schedule = cosineWithWarmup({ baseLr: 0.02, warmupSteps: 4, totalSteps: 8 * train.length });
-  return { model, train, test: testLoader, optimizer, schedule, numClasses: 4, epochs: 8 };
+  const schedule = cosineWithWarmup({ baseLr: 0.02, warmupSteps: 4, totalSteps: epochs * train.length });
+  return { model, train, test: testLoader, optimizer, schedule, numClasses: 4, epochs };
 }
 
 test('fit learns a small task, evaluates each epoch and keeps memory flat', async () => {
@@ -110,4 +110,36 @@ test('an exploding loss stops training with a NumericsError', async () => {
   const run = setup();
   run.optimizer.lr = 1e30;
   await assert.rejects(fit({ ...run, schedule: undefined }), NumericsError);
+});
+
+test('distillation with weight 1 learns from the teacher alone, and leaves the teacher as it was', async () => {
+  const teacher = setup();
+  await fit(teacher);
+  assert.ok(evaluate(teacher.model, teacher.test, 4).top1 >= 0.75);
+  const teacherState = teacher.model.stateDict();
+  const frozen = new Map([...teacherState].map(([k, t]) => [k, t.data.slice()]));
+
+  // Every training label is 0: a student that used them would predict class 0 (25% on the test set).
+  const images = quadrants(64, 1);
+  const wrong = new ImageDataset({ pixels: images.pixels, labels: new Int32Array(64), imageShape: [6, 6, 1], numClasses: 4 });
+  const student = setup(8, 16);
+  const losses: number[] = [];
+  const { history } = await fit({ ...student, train: new DataLoader(wrong, { batchSize: 8, seed: 8 }),
+    distill: { teacher: teacher.model, weight: 1, temperature: 1 }, onStep: (s) => losses.push(s.loss) });
+  assert.ok(history[15].test!.top1 >= 0.7, `student accuracy ${history[15].test!.top1}`);
+  assert.ok(losses.at(-1)! < losses[0] / 4, `distillation loss ${losses[0]} -> ${losses.at(-1)}`);
+  assert.equal(teacher.model.training, false);
+  for (const [k, t] of teacher.model.stateDict()) assert.deepEqual(t.data, frozen.get(k), `teacher ${k} changed`);
+
+  // With weight 0 the same run learns the (wrong) labels only.
+  const labelsOnly = setup(8, 16);
+  const plain = await fit({ ...labelsOnly, train: new DataLoader(wrong, { batchSize: 8, seed: 8 }),
+    distill: { teacher: teacher.model, weight: 0, temperature: 1 } });
+  assert.ok(plain.history[15].test!.top1 <= 0.3, `label-only accuracy ${plain.history[15].test!.top1}`);
+});
+
+test('fit rejects a bad distillation weight or temperature before training', async () => {
+  const run = setup();
+  await assert.rejects(fit({ ...run, distill: { teacher: tinyNet(1), weight: 1.5, temperature: 2 } }), /distillation weight must be a number in \[0, 1\], got 1.5/);
+  await assert.rejects(fit({ ...run, distill: { teacher: tinyNet(1), weight: 0.5, temperature: -1 } }), /distillation temperature must be a finite number > 0, got -1/);
 });
