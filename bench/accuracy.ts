@@ -9,7 +9,7 @@
  * every figure, seed and setting. Runs of some models (--only) merge into the results already there (one per model,
  * seed and number of epochs), so the models can be trained in separate processes and the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,standard_w48,separable_k5_linear_w48,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { channelStats, makeOptimizer, makeSchedule, type RunConfig } from '../sr
 import { formatDuration, ProgressBar } from '../src/cli/progress.js';
 import { renderTable } from '../src/cli/table.js';
 import { analyse } from '../src/cost/analyse.js';
-import { saveSafetensors } from '../src/io/safetensors.js';
+import { loadSafetensors, saveSafetensors } from '../src/io/safetensors.js';
 import { DataLoader } from '../src/data/dataloader.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { resolveDataset } from '../src/data/resolve.js';
@@ -28,7 +28,8 @@ import { buildModel } from '../src/models/index.js';
 import { separabilize } from '../src/models/separabilize.js';
 import type { Module } from '../src/nn/module.js';
 import { Random, globalRandom } from '../src/tensor/random.js';
-import { fit, type EpochInfo } from '../src/train/trainer.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { evaluate, fit, type EpochInfo } from '../src/train/trainer.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '0' },
     only: { type: 'string', default: 'standard,separable,mobilenet_v2' },
     'save-weights': { type: 'string' },
+    teacher: { type: 'string' },
   },
 });
 const epochs = Number(args.epochs);
@@ -49,6 +51,8 @@ interface Entry {
   lr: number;
   /** Departures from the shared recipe (a per-twin recipe), recorded in the run's config. */
   recipe?: Partial<Pick<RunConfig, 'weightDecay' | 'labelSmoothing'>>;
+  /** Distil from the trained standard twin (--teacher FILE, written by --save-weights) with this loss weight and temperature. */
+  distill?: { weight: number; temperature: number };
 }
 
 /** The standard twin: VGG-style, three stages of two 3x3 conv + BN + ReLU (32, 64, 128 channels), max-pools, GAP. */
@@ -71,6 +75,8 @@ const ENTRIES: Entry[] = [
   // Small models need less regularisation (MobileNetV1 section 4; MobileNetV2 trains with a quarter of ResNet's decay).
   { name: 'separable_k5_linear_wd01', build: (rng) => separable(rng, true, null, 5), lr: 0.003, recipe: { weightDecay: 0.01 } },
   // Both twins at width 48 (48, 96, 192 channels): the separable twin has 2.1x the parameters of the width-32 one.
+  // Knowledge distillation from the trained standard twin, with the KD settings of Tian et al. 2020 (CRD) on CIFAR-100.
+  { name: 'separable_k5_linear_kd', build: (rng) => separable(rng, true, null, 5), lr: 0.003, distill: { weight: 0.9, temperature: 4 } },
   { name: 'standard_w48', build: (rng) => vgg(rng, 48), lr: 0.003 },
   { name: 'separable_k5_linear_w48', build: (rng) => separable(rng, true, null, 5, 48), lr: 0.003 },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
@@ -87,6 +93,8 @@ interface Result {
   /** Training top-1 per epoch (on augmented images, while the weights move). */
   trainCurve?: number[];
   config: RunConfig;
+  /** The teacher of a distilled run: its weights file (with the model, seed and epochs it names) and test top-1. */
+  teacher?: { file: string; metadata: Record<string, string>; top1: number; weight: number; temperature: number };
 }
 
 async function main(): Promise<void> {
@@ -111,10 +119,12 @@ async function main(): Promise<void> {
     const subset = config.limit === undefined ? trainSet : trainSet.subset(Int32Array.from({ length: config.limit }, (_, i) => i));
     const train = new DataLoader(subset, { batchSize: config.batch, seed, augment: config.augment, normalize });
     const test = new DataLoader(split.test, { batchSize: 100, shuffle: false, normalize });
+    const teacher = entry.distill === undefined ? undefined : await loadTeacher(test, entry.distill);
     const bar = new ProgressBar(process.stderr);
     const started = performance.now();
     const { history } = await fit({
       model, optimizer: makeOptimizer(config, model), train, test, epochs, numClasses: 10,
+      distill: teacher && { teacher: teacher.model, ...entry.distill! },
       schedule: makeSchedule(config, train.length), labelSmoothing: config.labelSmoothing,
       onStep: (s) => bar.update({ label: `${entry.name} epoch ${s.epoch + 1}/${epochs}`, step: s.step, total: s.stepsPerEpoch,
         imagesPerSecond: s.imagesPerSecond, fields: { loss: s.loss.toFixed(3), acc: `${(100 * s.accuracy).toFixed(1)}%` } }),
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
       name: entry.name, params: model.numParameters(), macs: cost.totals.macs, top1: last.test!.top1,
       best: Math.max(...history.map((h) => h.test!.top1)), seconds: (performance.now() - started) / 1000,
       curve: history.map((h) => h.test!.top1), trainCurve: history.map((h) => h.train.top1), config,
+      teacher: teacher && { file: args.teacher!, metadata: teacher.metadata, top1: teacher.top1, ...entry.distill! },
     });
     if (args['save-weights'] !== undefined)
       await saveSafetensors(args['save-weights'], model.stateDict(), { model: entry.name, seed: String(seed), epochs: String(epochs) });
@@ -152,6 +163,20 @@ async function main(): Promise<void> {
     { header: 'vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`; }, align: 'right' },
     { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
   ], merged) + '\n');
+}
+
+/** The standard twin's trained weights from --teacher (a --save-weights file), checked on the test set. */
+async function loadTeacher(test: DataLoader, settings: { weight: number; temperature: number }): Promise<{ model: Module; metadata: Record<string, string>; top1: number }> {
+  if (args.teacher === undefined) throw new Error('distilled models need --teacher FILE: the standard twin\'s weights from --only standard --save-weights FILE');
+  const { tensors, metadata } = await loadSafetensors(args.teacher);
+  if (metadata.model !== 'standard') throw new Error(`--teacher ${args.teacher} holds weights of '${metadata.model}', not of the width-32 standard twin`);
+  const model = vgg(new Random(0));
+  const state = new Map([...tensors].map(([k, t]) => [k, new Tensor(t.data, t.shape)]));
+  model.loadStateDict(state);
+  const { top1 } = evaluate(model, test, 10);
+  process.stderr.write(`teacher ${args.teacher} (${JSON.stringify(metadata)}): test top-1 ${(100 * top1).toFixed(2)}%; ` +
+    `distillation weight ${settings.weight}, temperature ${settings.temperature}\n`);
+  return { model, metadata, top1 };
 }
 
 interface RunRecord extends Result {
