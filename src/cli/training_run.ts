@@ -155,6 +155,27 @@ export function curvesSvg(history: readonly EpochInfo[], title: string): string 
   return combineCharts([loss, acc]);
 }
 
+/**
+ * The teacher of a distillation run, checked against the run: it must take the same images (shape and normalisation,
+ * which come from the training set) and predict the same classes, or its outputs would be silently meaningless. Equal
+ * normalisation also means the same training set, so the teacher has not seen this run's test images.
+ */
+async function loadTeacher(run: PreparedRun): Promise<Module> {
+  const path = run.config.distill!.teacher;
+  const { model, config } = await modelFromCheckpoint(path);
+  const mismatch = (what: string, theirs: unknown, ours: unknown): CommandError =>
+    new CommandError(`--teacher '${path}' does not fit this run: its ${what} is ${JSON.stringify(theirs)}, this run's data has ` +
+      `${JSON.stringify(ours)}; a teacher must be trained on the same training set (the built-in digits are split by --seed: use the teacher's)`);
+  const info = config.dataInfo!;
+  if (info.imageShape.join() !== run.imageShape.join()) throw mismatch('image shape', info.imageShape, run.imageShape);
+  if (info.numClasses !== run.numClasses) throw mismatch('number of classes', info.numClasses, run.numClasses);
+  const norm = (n: RunConfig['normalize']): number[] => [...(n?.mean ?? []), ...(n?.std ?? [])];
+  const [a, b] = [norm(config.normalize), norm(run.config.normalize)];
+  if (a.length !== b.length || a.some((v, i) => Math.abs(v - b[i]) > 1e-6))
+    throw mismatch('input normalisation', config.normalize, run.config.normalize);
+  return model;
+}
+
 export interface RunOptions {
   outDir: string;
   /** Continue from outDir's checkpoint. */
@@ -184,6 +205,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions): Promise<
       throw new ArgumentError(`--resume: the run in '${opts.outDir}' already finished its ${config.epochs} epochs`);
   }
   const run = prepareRun(config);
+  const teacher = run.config.distill === undefined ? undefined : await loadTeacher(run);
   checkFreeSpace(opts.outDir, checkpointSize(run.model));
   const optimizer = makeOptimizer(run.config, run.model);
   const logPath = join(opts.outDir, LOG_FILE);
@@ -194,6 +216,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions): Promise<
   const result = await fit({
     model: run.model, optimizer, train: run.train, test: run.test, epochs: run.config.epochs, numClasses: run.numClasses,
     schedule: makeSchedule(run.config, run.train.length), labelSmoothing: run.config.labelSmoothing, clipNorm: run.config.clipNorm,
+    distill: teacher && { teacher, weight: run.config.distill!.weight, temperature: run.config.distill!.temperature },
     saveCheckpoint: (c) => saveCheckpoint(ckptPath, c).catch((err: unknown) => {
       throw err instanceof SepconvError ? err : writeFailed(ckptPath, err);
     }),

@@ -46,6 +46,11 @@ export interface RunConfig {
   momentum: number;
   labelSmoothing: number;
   clipNorm?: number;
+  /**
+   * Knowledge distillation: a trained checkpoint (by `sepconv train`) whose outputs at `temperature` make up `weight`
+   * of the loss, the labels the rest. Stored with its path, so --resume loads the same teacher.
+   */
+  distill?: { teacher: string; weight: number; temperature: number };
   seed: number;
   /** Use only the first N training images (quick runs). */
   limit?: number;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { BIN, oneLineError, sepconv } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sepconv-cli-train-'));
@@ -81,6 +81,32 @@ test('train --separable --keep-stem --dw-kernel 5 stores the 5x5 twin, and eval 
   assert.equal(ev.status, 0, ev.stderr);
   assert.match(oneLineError(sepconv('train', '--limit', '64', '--separable', '--dw-kernel', '4', '--out', join(dir, 'k4'))),
     /depthwiseKernelSize 4 cannot replace the 3x3 kernel of 'features\.\d+'/);
+});
+
+test('train --teacher distils from a trained checkpoint, stores the teacher for --resume, and rejects one that does not fit', async () => {
+  const full = join(dir, 'full');
+  if (!existsSync(join(full, 'checkpoint.safetensors'))) assert.equal(sepconv('train', ...RUN, '--out', full).status, 0);
+  const teacher = join(full, 'checkpoint.safetensors');
+  const out = join(dir, 'student');
+  // The built-in digits are split by seed: the student uses the teacher's seed, so it trains on the same images.
+  const r = sepconv('train', '--limit', '256', '--epochs', '1', '--width', '4', '--batch', '32', '--seed', '3', '--separable', '--teacher', teacher,
+    '--distill-temperature', '2', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const ckpt = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+  assert.deepEqual(ckpt.config.distill, { teacher, weight: 0.9, temperature: 2 });
+
+  assert.match(oneLineError(sepconv('train', '--distill-weight', '0.5')), /--distill-weight needs --teacher FILE/);
+  assert.match(oneLineError(sepconv('train', '--teacher', teacher, '--distill-weight', '1.5')), /--distill-weight must be a number in \[0, 1\], got '1.5'/);
+  assert.match(oneLineError(sepconv('train', '--limit', '64', '--teacher', teacher, '--out', join(dir, 'other-split'))),
+    /does not fit this run: its input normalisation is .*the built-in digits are split by --seed: use the teacher's/);
+  assert.match(oneLineError(sepconv('train', '--limit', '64', '--teacher', join(dir, 'missing.safetensors'), '--out', join(dir, 'no-teacher'))),
+    /cannot read checkpoint '.*missing\.safetensors': ENOENT/);
+  // A teacher that saw differently normalised images would give meaningless targets.
+  const reference = await loadCheckpoint(teacher);
+  const shifted = join(dir, 'shifted.safetensors');
+  await saveCheckpoint(shifted, { ...reference, config: { ...reference.config, normalize: { mean: [0.5], std: [0.5] } } });
+  assert.match(oneLineError(sepconv('train', '--limit', '64', '--seed', '3', '--teacher', shifted, '--out', join(dir, 'misfit'))),
+    /--teacher '.*shifted\.safetensors' does not fit this run: its input normalisation is \{"mean":\[0\.5\],"std":\[0\.5\]\}/);
 });
 
 test('train rejects bad options and unwritable output before training', () => {

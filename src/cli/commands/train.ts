@@ -12,6 +12,12 @@ function nonNegative(text: string, option: string): number {
   return v;
 }
 
+function unitInterval(text: string, option: string): number {
+  const v = nonNegative(text, option);
+  if (v > 1) throw new UsageError(`--${option} must be a number in [0, 1], got '${text}'`);
+  return v;
+}
+
 /** The run configuration from the command line, with the defaults documented in the help. */
 export function configFromArgs(ctx: CommandContext): RunConfig {
   const opt = (name: string): string | undefined => ctx.string(name);
@@ -20,6 +26,9 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
     return v === undefined ? dflt : parse(v, name);
   };
   const optimizer = num('optimizer', (t, o) => parseChoice(t, o, OPTIMIZERS), 'adam' as RunConfig['optimizer']);
+  const teacher = opt('teacher');
+  for (const o of ['distill-weight', 'distill-temperature'])
+    if (teacher === undefined && opt(o) !== undefined) throw new UsageError(`--${o} needs --teacher FILE (the trained checkpoint to distil from)`);
   return {
     model: opt('model') ?? 'small_cnn',
     separable: ctx.flag('separable'),
@@ -38,6 +47,9 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
     momentum: num('momentum', nonNegative, 0.9),
     labelSmoothing: num('label-smoothing', nonNegative, 0),
     clipNorm: num('clip', parsePositiveNumber, undefined as number | undefined),
+    distill: teacher === undefined ? undefined : {
+      teacher, weight: num('distill-weight', unitInterval, 0.9), temperature: num('distill-temperature', parsePositiveNumber, 4),
+    },
     seed: num('seed', (t, o) => Math.floor(nonNegative(t, o)), 0),
     limit: num('limit', parsePositiveInt, undefined as number | undefined),
     augment: { cropPadding: num('crop-padding', (t, o) => Math.floor(nonNegative(t, o)), 0), horizontalFlip: ctx.flag('flip') },
@@ -62,6 +74,9 @@ export const trainOptions = {
   momentum: { type: 'string', valueName: 'M', description: 'momentum (sgd: Nesterov; rmsprop)', defaultText: '0.9' },
   'label-smoothing': { type: 'string', valueName: 'E', description: 'label smoothing', defaultText: '0' },
   clip: { type: 'string', valueName: 'NORM', description: 'clip the global gradient norm' },
+  teacher: { type: 'string', valueName: 'FILE', description: 'knowledge distillation: also learn from the outputs of this trained checkpoint (same data)' },
+  'distill-weight': { type: 'string', valueName: 'A', description: "with --teacher: the teacher's share of the loss, in [0, 1]", defaultText: '0.9' },
+  'distill-temperature': { type: 'string', valueName: 'T', description: "with --teacher: softmax temperature of both models' outputs", defaultText: '4' },
   'crop-padding': { type: 'string', valueName: 'P', description: 'augmentation: random crop after zero-padding P pixels', defaultText: '0' },
   flip: { type: 'boolean', description: 'augmentation: random horizontal flips' },
   seed: { type: 'string', valueName: 'N', description: 'seed of initialisation, shuffling, augmentation and dropout', defaultText: '0' },
@@ -86,6 +101,7 @@ export const trainCommand: Command = {
     'train',
     'train --model small_cnn --separable --keep-stem --data fashion-mnist --epochs 10 --out runs/fmnist-sep',
     'train --out runs/fmnist-sep --resume',
+    'train --model small_cnn --separable --data fashion-mnist --epochs 10 --teacher runs/small_cnn-fashion-mnist/checkpoint.safetensors',
   ],
   async run(ctx) {
     const config = configFromArgs(ctx);
