@@ -1,7 +1,7 @@
 /**
- * The training loop: epochs of batches (forward, cross-entropy, backward, optional clipping, optimizer step, weight
- * EMA), evaluation after each epoch, periodic atomic checkpoints and exact resumption. Memory stays flat: every step
- * runs inside `tidy`.
+ * The training loop: epochs of batches (forward, cross-entropy, mixed with a teacher's outputs when distilling,
+ * backward, optional clipping, optimizer step, weight EMA), evaluation after each epoch, periodic atomic checkpoints
+ * and exact resumption. Memory stays flat: every step runs inside `tidy`.
  */
 import type { Batch, DataLoader } from '../data/dataloader.js';
 import { ArgumentError, NumericsError } from '../errors.js';
