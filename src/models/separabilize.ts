@@ -39,9 +39,10 @@ export interface SeparabilizeOptions {
   /**
    * Kernel size of the depthwise convs: at least the replaced kernel's, and larger by an even number (3 -> 5), so
    * the padding can grow by the same amount on both sides and the output shape stays unchanged. A larger depthwise kernel costs little (K^2 * C per pixel against C_in * C_out for
-   * the pointwise), which is why MnasNet, MobileNetV3 and EfficientNet use 5x5. Default: the replaced kernel's size.
+   * the pointwise), which is why MnasNet, MobileNetV3 and EfficientNet use 5x5. A function picks a size per layer
+   * (e.g. larger kernels where the feature maps are small and the pointwise costs most). Default: the replaced kernel's size.
    */
-  depthwiseKernelSize?: number;
+  depthwiseKernelSize?: number | ((conv: Conv2d, path: string) => number);
 }
 
 /** Parameters and multiply-adds (per image of the report's input). */
@@ -87,7 +88,8 @@ export function separabilize(model: Module, options: SeparabilizeOptions = {}): 
 
   const before = analyse(model, inputShape);
   targets.forEach(([path, conv], i) => {
-    const window = depthwiseWindow(conv, path, options.depthwiseKernelSize);
+    const size = options.depthwiseKernelSize;
+    const window = depthwiseWindow(conv, path, typeof size === 'function' ? size(conv, path) : size);
     const separable = new SeparableConv2d({
       inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: window.kernelSize, stride: conv.stride,
       padding: window.padding, dilation: conv.dilation, bias: conv.bias !== null,

@@ -121,6 +121,22 @@ test('separabilize depthwiseKernelSize widens the depthwise kernel and its paddi
       (e) => e instanceof ArgumentError && new RegExp(`depthwiseKernelSize ${size} .*'0'`).test(e.message));
 });
 
+test('separabilize depthwiseKernelSize as a function picks the kernel per layer, and its sizes are checked per layer', () => {
+  const convs = () => new Sequential(
+    new Conv2d({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 'same' }),
+    new Conv2d({ inChannels: 4, outChannels: 8, kernelSize: 3, padding: 'same' }));
+  const seq = convs();
+  const x = randomImages([1, 9, 9, 2]);
+  const shape = seq.call(x).shape;
+  const seen: string[] = [];
+  separabilize(seq, { depthwiseKernelSize: (conv, path) => { seen.push(path); return conv.outChannels >= 8 ? 7 : 5; }, inputShape: [9, 9, 2] });
+  assert.deepEqual(seen, ['0', '1']);
+  assert.deepEqual([0, 1].map((i) => (seq.at(i) as SeparableConv2d).depthwise.kernelSize), [[5, 5], [7, 7]]);
+  assert.deepEqual(seq.call(x).shape, shape);
+  assert.throws(() => separabilize(convs(), { depthwiseKernelSize: (conv) => (conv.inChannels === 4 ? 6 : 3), inputShape: [9, 9, 2] }),
+    /depthwiseKernelSize 6 cannot replace the 3x3 kernel of '1'/);
+});
+
 test('separabilize works inside nn containers (Sequential, Residual), and needs an input shape it can find', () => {
   const seq = new Sequential(
     new Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3, padding: 'same' }),
