@@ -3,11 +3,13 @@
  * 60,000/10,000 split, a standard CNN and its separable twin (`separabilize`: every standard 3x3 conv but the stem
  * becomes depthwise 3x3 + BN + ReLU + pointwise 1x1; `separable_all` replaces the stem too, `separable_linear` has
  * no ReLU between depthwise and pointwise, `separable_k5*` use 5x5 depthwise kernels, `*_w48` are both twins at
- * width 48) trained with the same data order, seed and recipe (no weight decay on depthwise filters, as the
+ * width 48), trained with the same data order, seed and recipe (no weight decay on depthwise filters, as the
  * MobileNet paper advises; the standard twin has none, so the rule changes nothing for it), and a MobileNetV2-style
- * net (width 0.5, stride-8 variant for 28 px images). Prints a table and writes bench/results/accuracy.json with
- * every figure, seed and setting. Runs of some models (--only) merge into the results already there (one per model,
- * seed and number of epochs), so the models can be trained in separate processes and the table covers all of them.
+ * net (width 0.5, stride-8 variant for 28 px images). `*_wd01`, `*_light` and `*_kd` try per-twin recipes: less
+ * regularisation, or distillation from the trained standard twin. Prints a table and writes
+ * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the results
+ * already there (one per model, seed and number of epochs), so the models can be trained in separate processes and
+ * the table covers all of them.
  *
  * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k5_linear_kd,separable_k57_linear_wd01,standard_w48,separable_k5_linear_w48,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
