@@ -43,6 +43,11 @@ export interface SeparabilizeOptions {
    * (e.g. larger kernels where the feature maps are small and the pointwise costs most). Default: the replaced kernel's size.
    */
   depthwiseKernelSize?: number | ((conv: Conv2d, path: string) => number);
+  /**
+   * Depthwise output channels per input channel (Keras' depth_multiplier): more filters for the pointwise conv to
+   * mix, at M times the depthwise and pointwise cost. A function picks it per layer. Default 1.
+   */
+  depthMultiplier?: number | ((conv: Conv2d, path: string) => number);
 }
 
 /** Parameters and multiply-adds (per image of the report's input). */
@@ -93,6 +98,7 @@ export function separabilize(model: Module, options: SeparabilizeOptions = {}): 
     const separable = new SeparableConv2d({
       inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: window.kernelSize, stride: conv.stride,
       padding: window.padding, dilation: conv.dilation, bias: conv.bias !== null,
+      depthMultiplier: typeof options.depthMultiplier === 'function' ? options.depthMultiplier(conv, path) : options.depthMultiplier,
       batchNorm: options.batchNorm ?? false, activation: options.activation ?? null, rng,
     });
     initLikeTorchvision(separable, 'default', rng);

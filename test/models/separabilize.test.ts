@@ -137,6 +137,21 @@ test('separabilize depthwiseKernelSize as a function picks the kernel per layer,
     /depthwiseKernelSize 6 cannot replace the 3x3 kernel of '1'/);
 });
 
+test('separabilize depthMultiplier gives chosen layers more depthwise filters, keeping every output shape', () => {
+  const seq = new Sequential(
+    new Conv2d({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 'same' }),
+    new Conv2d({ inChannels: 4, outChannels: 8, kernelSize: 3, padding: 'same' }));
+  const x = randomImages([1, 6, 6, 2]);
+  const shape = seq.call(x).shape;
+  const { report } = separabilize(seq, { depthMultiplier: (conv) => (conv.inChannels === 4 ? 2 : 1), inputShape: [6, 6, 2] });
+  assert.deepEqual([0, 1].map((i) => (seq.at(i) as SeparableConv2d).depthwise.outChannels), [2, 8]);
+  assert.deepEqual(seq.call(x).shape, shape);
+  // 6x6 pixels: depthwise 9 * 8 filters, pointwise 8 -> 8.
+  assert.equal(report.layers[1].after.macs, 36 * (9 * 8 + 8 * 8));
+  assert.throws(() => separabilize(new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3 })), { depthMultiplier: 1.5, inputShape: [8, 8, 2] }),
+    /depthMultiplier/);
+});
+
 test('separabilize works inside nn containers (Sequential, Residual), and needs an input shape it can find', () => {
   const seq = new Sequential(
     new Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3, padding: 'same' }),
