@@ -92,11 +92,10 @@ export interface Distillation {
   temperature: number;
 }
 
+/** The weight is checked here; distillationLoss checks the temperature on the first step. */
 function validateDistillation(d: Distillation): void {
   if (!(typeof d.weight === 'number' && d.weight >= 0 && d.weight <= 1))
     throw new ArgumentError(`distillation weight must be a number in [0, 1], got ${d.weight}`);
-  if (!(typeof d.temperature === 'number' && d.temperature > 0 && Number.isFinite(d.temperature)))
-    throw new ArgumentError(`distillation temperature must be a finite number > 0, got ${d.temperature}`);
 }
 
 /** The training loss of one batch: cross-entropy against the labels, mixed with the teacher's when distilling. */

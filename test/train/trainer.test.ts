@@ -138,8 +138,10 @@ test('distillation with weight 1 learns from the teacher alone, and leaves the t
   assert.ok(plain.history[15].test!.top1 <= 0.3, `label-only accuracy ${plain.history[15].test!.top1}`);
 });
 
-test('fit rejects a bad distillation weight or temperature before training', async () => {
+test('fit rejects a bad distillation weight or temperature before the first update', async () => {
   const run = setup();
+  const before = run.model.parameters().map((p) => p.data.slice());
   await assert.rejects(fit({ ...run, distill: { teacher: tinyNet(1), weight: 1.5, temperature: 2 } }), /distillation weight must be a number in \[0, 1\], got 1.5/);
-  await assert.rejects(fit({ ...run, distill: { teacher: tinyNet(1), weight: 0.5, temperature: -1 } }), /distillation temperature must be a finite number > 0, got -1/);
+  await assert.rejects(fit({ ...run, distill: { teacher: tinyNet(1), weight: 0.5, temperature: -1 } }), /distillationLoss: temperature must be a finite number > 0, got -1/);
+  run.model.parameters().forEach((p, i) => assert.deepEqual(p.data, before[i]));
 });
