@@ -1,5 +1,5 @@
 /** Layers and the Module tree (PyTorch / Keras names, NHWC activations). */
-export { Module, type LoadStateDictResult } from './module.js';
+export { Module, type LoadStateDictResult, type StateValue } from './module.js';
 export * as init from './init.js';
 export {
   Conv2d, DepthwiseConv2d, PointwiseConv2d, SeparableConv2d,

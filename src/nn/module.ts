@@ -11,6 +11,12 @@ import { currentScope, inScope } from '../tensor/trace.js';
 /** Errors that already carry a layer prefix: the innermost module annotates, the ones around it leave it be. */
 const annotated = new WeakSet<Error>();
 
+/** A value `loadStateDict` copies from: a Tensor, or float32 data with its shape. */
+export interface StateValue {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
 /** What `loadStateDict` skipped when `strict` is false. */
 export interface LoadStateDictResult {
   missingKeys: string[];
@@ -208,9 +214,10 @@ export abstract class Module {
    * Copies values from `state` into this module's tensors (the tensor objects stay the same, so optimizers holding
    * them keep working). Shapes must match exactly. With `strict` (default), missing and unexpected keys are errors
    * too; every problem is listed in one StateDictError and nothing is copied. Without `strict`, keys present on
-   * one side only are skipped and returned.
+   * one side only are skipped and returned. Values are tensors or any `{ data, shape }`, e.g. the tensors of a
+   * decoded safetensors file or checkpoint, which load without being wrapped in tensors first.
    */
-  loadStateDict(state: ReadonlyMap<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+  loadStateDict(state: ReadonlyMap<string, StateValue>, options: { strict?: boolean } = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
     const own = this.stateDict();
     const missingKeys = [...own.keys()].filter((k) => !state.has(k));

@@ -109,6 +109,15 @@ function validateLabels(labels: ArrayLike<number>, n: number, c: number): Int32A
   return out;
 }
 
+/** A loss's reduction over a batch of `n` rows: 'mean' (the default) or 'sum'; a mean needs at least one row. */
+function checkReduction(op: string, reduction: 'mean' | 'sum' | undefined, n: number): 'mean' | 'sum' {
+  const r = reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum') throw new ArgumentError(`${op}: reduction must be 'mean' or 'sum', got ${JSON.stringify(r)}`);
+  if (r === 'mean' && n === 0)
+    throw new ShapeError(`${op}: the mean over an empty batch is undefined; pass at least one row or use reduction 'sum'`);
+  return r;
+}
+
 /**
  * Softmax cross-entropy between logits [N, C] and integer class labels (length N), reduced to a scalar.
  * loss_i = -sum_c target_ic * logSoftmax(logits)_ic, with target = (1 - ε) onehot(label_i) + ε / C.
@@ -121,11 +130,7 @@ export function crossEntropy(logits: Tensor, labels: ArrayLike<number>, opts: Cr
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1))
     throw new ArgumentError(`crossEntropy: labelSmoothing must be a number in [0, 1], got ${eps}`);
-  const reduction = opts.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum')
-    throw new ArgumentError(`crossEntropy: reduction must be 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
-  if (reduction === 'mean' && n === 0)
-    throw new ShapeError("crossEntropy: the mean over an empty batch is undefined; pass at least one row or use reduction 'sum'");
+  const reduction = checkReduction('crossEntropy', opts.reduction, n);
   const target = validateLabels(labels, n, c);
 
   const logp = new Float32Array(logits.size);
@@ -168,12 +173,8 @@ export function distillationLoss(student: Tensor, teacher: Tensor, opts: Distill
   const t = opts.temperature ?? 1;
   if (typeof t !== 'number' || !(t > 0 && Number.isFinite(t)))
     throw new ArgumentError(`distillationLoss: temperature must be a finite number > 0, got ${t}`);
-  const reduction = opts.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum')
-    throw new ArgumentError(`distillationLoss: reduction must be 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
   const [n, c] = student.shape;
-  if (reduction === 'mean' && n === 0)
-    throw new ShapeError("distillationLoss: the mean over an empty batch is undefined; pass at least one row or use reduction 'sum'");
+  const reduction = checkReduction('distillationLoss', opts.reduction, n);
   const bad = teacher.data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new ArgumentError(`distillationLoss: teacher logit [${Math.floor(bad / c)}, ${bad % c}] is ${teacher.data[bad]}`);
 

@@ -110,10 +110,7 @@ export function modelFromCheckpointBytes(bytes: Uint8Array, name: string): Train
     if (err instanceof ArgumentError) throw new FormatError(`${name}: its configuration cannot be built: ${err.message}`);
     throw err;
   }
-  const state = new Map<string, Tensor>();
-  for (const [k, t] of checkpoint.model) state.set(k, new Tensor(t.data, t.shape));
-  model.loadStateDict(state);
-  for (const t of state.values()) t.dispose();
+  model.loadStateDict(checkpoint.model);
   model.eval();
   return { model, config, checkpoint };
 }

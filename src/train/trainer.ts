@@ -138,10 +138,7 @@ export function evaluate(model: Module, loader: DataLoader, numClasses: number):
 
 /** Restores model, optimizer, EMA, loader and generator from a checkpoint. */
 export function restoreTraining(ckpt: Checkpoint, opts: Pick<FitOptions, 'model' | 'optimizer' | 'train' | 'ema' | 'rng'>): void {
-  const state = new Map<string, Tensor>();
-  for (const [k, t] of ckpt.model) state.set(k, new Tensor(t.data, t.shape));
-  opts.model.loadStateDict(state);
-  for (const t of state.values()) t.dispose();
+  opts.model.loadStateDict(ckpt.model);
   if (ckpt.optimizer !== undefined) opts.optimizer.loadState(ckpt.optimizer.state);
   if (ckpt.ema !== undefined) opts.ema?.loadState(ckpt.ema);
   if (ckpt.loader !== undefined) opts.train.restore(ckpt.loader);
