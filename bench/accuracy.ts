@@ -5,13 +5,14 @@
  * no ReLU between depthwise and pointwise, `separable_k5*` use 5x5 depthwise kernels, `*_w48` are both twins at
  * width 48), trained with the same data order, seed and recipe (no weight decay on depthwise filters, as the
  * MobileNet paper advises; the standard twin has none, so the rule changes nothing for it), and a MobileNetV2-style
- * net (width 0.5, stride-8 variant for 28 px images). `*_dm2last` has a depth multiplier of 2 in its last conv; `*_wd01`, `*_light` and `*_kd` try per-twin recipes: less
+ * net (width 0.5, stride-8 variant for 28 px images). `*_k57*` uses 7x7 depthwise kernels after the first stage,
+ * `*_dm2last` a depth multiplier of 2 in its last conv; `*_wd01`, `*_light` and `*_kd` try per-twin recipes: less
  * regularisation, or distillation from the trained standard twin. Prints a table and writes
  * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the results
  * already there (one per model, seed and number of epochs), so the models can be trained in separate processes and
  * the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k5_linear_kd,separable_k57_linear_wd01,standard_w48,separable_k5_linear_w48,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -31,7 +32,6 @@ import { separabilize } from '../src/models/separabilize.js';
 import type { Conv2d } from '../src/nn/conv.js';
 import type { Module } from '../src/nn/module.js';
 import { Random, globalRandom } from '../src/tensor/random.js';
-import { Tensor } from '../src/tensor/tensor.js';
 import { evaluate, fit, type EpochInfo } from '../src/train/trainer.js';
 
 const { values: args } = parseArgs({
@@ -78,7 +78,6 @@ const ENTRIES: Entry[] = [
   { name: 'separable_k5_linear', build: (rng) => separable(rng, true, null, 5), lr: 0.003 },
   // Small models need less regularisation (MobileNetV1 section 4; MobileNetV2 trains with a quarter of ResNet's decay).
   { name: 'separable_k5_linear_wd01', build: (rng) => separable(rng, true, null, 5), lr: 0.003, recipe: { weightDecay: 0.01 } },
-  // Both twins at width 48 (48, 96, 192 channels): the separable twin has 2.1x the parameters of the width-32 one.
   // Lighter still: no label smoothing either (the separable twin ends training at 93.7% train top-1 against the
   // standard twin's 95.5%: it underfits, so regularisation costs it more).
   { name: 'separable_k5_linear_light', build: (rng) => separable(rng, true, null, 5), lr: 0.003, recipe: { weightDecay: 0.01, labelSmoothing: 0 } },
@@ -90,6 +89,7 @@ const ENTRIES: Entry[] = [
   { name: 'separable_k5_linear_dm2last', build: (rng) => separable(rng, true, null, 5, 32, (conv) => (conv.inChannels === 128 ? 2 : 1)), lr: 0.003 },
   // Knowledge distillation from the trained standard twin, with the KD settings of Tian et al. 2020 (CRD) on CIFAR-100.
   { name: 'separable_k5_linear_kd', build: (rng) => separable(rng, true, null, 5), lr: 0.003, distill: { weight: 0.9, temperature: 4 } },
+  // Both twins at width 48 (48, 96, 192 channels): the separable twin has 2.1x the parameters of the width-32 one.
   { name: 'standard_w48', build: (rng) => vgg(rng, 48), lr: 0.003 },
   { name: 'separable_k5_linear_w48', build: (rng) => separable(rng, true, null, 5, 48), lr: 0.003 },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
@@ -184,8 +184,7 @@ async function loadTeacher(test: DataLoader, settings: { weight: number; tempera
   const { tensors, metadata } = await loadSafetensors(args.teacher);
   if (metadata.model !== 'standard') throw new Error(`--teacher ${args.teacher} holds weights of '${metadata.model}', not of the width-32 standard twin`);
   const model = vgg(new Random(0));
-  const state = new Map([...tensors].map(([k, t]) => [k, new Tensor(t.data, t.shape)]));
-  model.loadStateDict(state);
+  model.loadStateDict(tensors);
   const { top1 } = evaluate(model, test, 10);
   process.stderr.write(`teacher ${args.teacher} (${JSON.stringify(metadata)}): test top-1 ${(100 * top1).toFixed(2)}%; ` +
     `distillation weight ${settings.weight}, temperature ${settings.temperature}\n`);
