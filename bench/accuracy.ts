@@ -56,42 +56,63 @@ interface Entry {
   recipe?: Partial<Pick<RunConfig, 'weightDecay' | 'labelSmoothing'>>;
   /** Distil from the trained standard twin (--teacher FILE, written by --save-weights) with this loss weight and temperature. */
   distill?: { weight: number; temperature: number };
+  /** The standard twin it is compared with. Default 'standard' (none for the standard twins themselves). */
+  twin?: string;
 }
 
-/** The standard twin: VGG-style, three stages of two 3x3 conv + BN + ReLU (32, 64, 128 channels), max-pools, GAP. */
-const vgg = (rng: Random, width = 32): VggStyle => new VggStyle({ stages: 3, convsPerStage: 2, width, inChannels: 1, numClasses: 10, resolution: 28, rng });
-
 /**
- * Its separable twin; `keepStem` leaves the 1-channel stem conv standard, as MobileNets do; `activation` goes
- * between the depthwise conv's batch norm and the pointwise conv (MobileNetV1 puts a ReLU there, Xception nothing).
+ * The standard twin: VGG-style, three stages of two 3x3 conv + BN + ReLU (32, 64, 128 channels), max-pools, GAP;
+ * `residual` and `squeezeExcite` make each stage's second conv an SE-ResNet unit (see `ConvUnit`).
  */
-const separable = (rng: Random, keepStem: boolean, activation: 'relu' | null = 'relu', depthwiseKernelSize?: number | ((conv: Conv2d) => number), width = 32,
-  depthMultiplier?: (conv: Conv2d) => number): Module =>
-  separabilize(vgg(rng, width), { inputShape: [28, 28, 1], batchNorm: true, activation, keepStem, depthwiseKernelSize, depthMultiplier, rng }).model;
+interface Twin { width?: number; residual?: boolean; squeezeExcite?: boolean }
+const vgg = (rng: Random, twin: Twin = {}): VggStyle =>
+  new VggStyle({ stages: 3, convsPerStage: 2, width: twin.width ?? 32, inChannels: 1, numClasses: 10, resolution: 28, rng, residual: twin.residual, squeezeExcite: twin.squeezeExcite });
+
+interface SeparableOptions {
+  /** Leave the 1-channel stem conv standard, as MobileNets do. Default true. */
+  keepStem?: boolean;
+  /** Between the depthwise conv's batch norm and the pointwise conv (MobileNetV1 puts a ReLU there, Xception nothing). Default 'relu'. */
+  activation?: 'relu' | null;
+  depthwiseKernelSize?: number | ((conv: Conv2d) => number);
+  depthMultiplier?: (conv: Conv2d) => number;
+}
+
+/** The separable twin of `vgg(rng, twin)`. */
+const separable = (rng: Random, o: SeparableOptions, twin: Twin = {}): Module =>
+  separabilize(vgg(rng, twin), {
+    inputShape: [28, 28, 1], batchNorm: true, activation: o.activation === undefined ? 'relu' : o.activation, keepStem: o.keepStem ?? true,
+    depthwiseKernelSize: o.depthwiseKernelSize, depthMultiplier: o.depthMultiplier, rng,
+  }).model;
+
+const k5Linear: SeparableOptions = { activation: null, depthwiseKernelSize: 5 };
 
 const ENTRIES: Entry[] = [
-  { name: 'standard', build: vgg, lr: 0.003 },
-  { name: 'separable', build: (rng) => separable(rng, true), lr: 0.003 },
-  { name: 'separable_all', build: (rng) => separable(rng, false), lr: 0.003 },
-  { name: 'separable_linear', build: (rng) => separable(rng, true, null), lr: 0.003 },
-  { name: 'separable_k5', build: (rng) => separable(rng, true, 'relu', 5), lr: 0.003 },
-  { name: 'separable_k5_linear', build: (rng) => separable(rng, true, null, 5), lr: 0.003 },
+  { name: 'standard', build: (rng) => vgg(rng), lr: 0.003 },
+  { name: 'separable', build: (rng) => separable(rng, {}), lr: 0.003 },
+  { name: 'separable_all', build: (rng) => separable(rng, { keepStem: false }), lr: 0.003 },
+  { name: 'separable_linear', build: (rng) => separable(rng, { activation: null }), lr: 0.003 },
+  { name: 'separable_k5', build: (rng) => separable(rng, { depthwiseKernelSize: 5 }), lr: 0.003 },
+  { name: 'separable_k5_linear', build: (rng) => separable(rng, k5Linear), lr: 0.003 },
   // Small models need less regularisation (MobileNetV1 section 4; MobileNetV2 trains with a quarter of ResNet's decay).
-  { name: 'separable_k5_linear_wd01', build: (rng) => separable(rng, true, null, 5), lr: 0.003, recipe: { weightDecay: 0.01 } },
+  { name: 'separable_k5_linear_wd01', build: (rng) => separable(rng, k5Linear), lr: 0.003, recipe: { weightDecay: 0.01 } },
   // Lighter still: no label smoothing either (the separable twin ends training at 93.7% train top-1 against the
   // standard twin's 95.5%: it underfits, so regularisation costs it more).
-  { name: 'separable_k5_linear_light', build: (rng) => separable(rng, true, null, 5), lr: 0.003, recipe: { weightDecay: 0.01, labelSmoothing: 0 } },
+  { name: 'separable_k5_linear_light', build: (rng) => separable(rng, k5Linear), lr: 0.003, recipe: { weightDecay: 0.01, labelSmoothing: 0 } },
   // 5x5 depthwise kernels in the first stage (28x28), 7x7 in the later ones (14x14, 7x7) where the pointwise convs cost
   // most, with the lighter decay: the larger kernels cost 0.68M more multiply-adds (5.35x fewer than the standard twin).
-  { name: 'separable_k57_linear_wd01', build: (rng) => separable(rng, true, null, (conv) => (conv.outChannels > 32 ? 7 : 5)), lr: 0.003, recipe: { weightDecay: 0.01 } },
+  { name: 'separable_k57_linear_wd01', build: (rng) => separable(rng, { activation: null, depthwiseKernelSize: (conv) => (conv.outChannels > 32 ? 7 : 5) }), lr: 0.003, recipe: { weightDecay: 0.01 } },
   // Twice the depthwise filters in the last conv (128 -> 128 at 7x7), where the separable twin has least to mix:
   // 0.96M more multiply-adds (5.08x fewer than the standard twin), 20k more parameters.
-  { name: 'separable_k5_linear_dm2last', build: (rng) => separable(rng, true, null, 5, 32, (conv) => (conv.inChannels === 128 ? 2 : 1)), lr: 0.003 },
+  { name: 'separable_k5_linear_dm2last', build: (rng) => separable(rng, { ...k5Linear, depthMultiplier: (conv) => (conv.inChannels === 128 ? 2 : 1) }), lr: 0.003 },
   // Knowledge distillation from the trained standard twin, with the KD settings of Tian et al. 2020 (CRD) on CIFAR-100.
-  { name: 'separable_k5_linear_kd', build: (rng) => separable(rng, true, null, 5), lr: 0.003, distill: { weight: 0.9, temperature: 4 } },
+  { name: 'separable_k5_linear_kd', build: (rng) => separable(rng, k5Linear), lr: 0.003, distill: { weight: 0.9, temperature: 4 } },
   // Both twins at width 48 (48, 96, 192 channels): the separable twin has 2.1x the parameters of the width-32 one.
-  { name: 'standard_w48', build: (rng) => vgg(rng, 48), lr: 0.003 },
-  { name: 'separable_k5_linear_w48', build: (rng) => separable(rng, true, null, 5, 48), lr: 0.003 },
+  { name: 'standard_w48', build: (rng) => vgg(rng, { width: 48 }), lr: 0.003 },
+  { name: 'separable_k5_linear_w48', build: (rng) => separable(rng, k5Linear, { width: 48 }), lr: 0.003, twin: 'standard_w48' },
+  // Both twins as SE-ResNets: each stage's second conv adds the stage's input (ResNet, Xception: shortcuts let a deep
+  // stack of separable layers train) and gates its channels (SENet; MobileNetV3 and EfficientNet rely on it).
+  { name: 'standard_res_se', build: (rng) => vgg(rng, { residual: true, squeezeExcite: true }), lr: 0.003 },
+  { name: 'separable_k5_linear_res_se', build: (rng) => separable(rng, k5Linear, { residual: true, squeezeExcite: true }), lr: 0.003, twin: 'standard_res_se' },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 
@@ -158,10 +179,11 @@ async function main(): Promise<void> {
       await saveSafetensors(args['save-weights'], model.stateDict(), { model: entry.name, seed: String(seed), epochs: String(epochs) });
   }
   const merged = await mergeResults(results, backend);
-  /** Each model is compared with the standard twin of its own width, seed and schedule length. */
+  /** Each model is compared with its standard twin of the same seed and schedule length. */
   const standardOf = (r: Result): Result | undefined => {
-    const twin = `standard${/_w\d+$/.exec(r.name)?.[0] ?? ''}`; // separable_k5_linear_w48 -> standard_w48
-    return r.name === twin ? undefined : merged.find((m) => m.name === twin && sameRun(m, r));
+    if (r.name.startsWith('standard')) return undefined;
+    const twin = ENTRIES.find((e) => e.name === r.name)?.twin ?? 'standard';
+    return merged.find((m) => m.name === twin && sameRun(m, r));
   };
   process.stdout.write(renderTable([
     { header: 'model', value: (r: Result) => r.name },

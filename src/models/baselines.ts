@@ -11,6 +11,7 @@ import { BatchNorm2d } from '../nn/batchnorm.js';
 import { Conv2d } from '../nn/conv.js';
 import { Linear } from '../nn/linear.js';
 import { GlobalAvgPool2d, MaxPool2d } from '../nn/pooling.js';
+import { SqueezeExcite } from '../nn/squeeze_excite.js';
 import { add } from '../ops/elementwise.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -60,13 +61,39 @@ export interface VggStyleOptions extends BaselineOptions {
   stages?: number;
   /** 3x3 convs per stage. Default 2. */
   convsPerStage?: number;
+  /** Adds each stage's input to the output of its second and later convs (ResNet's identity shortcut). Default false. */
+  residual?: boolean;
+  /** A squeeze-and-excitation gate (SENet: ratio 1/4, ReLU, sigmoid) after the batch norm of those convs. Default false. */
+  squeezeExcite?: boolean;
+}
+
+/**
+ * conv 3x3 (same size, same channels) -> BN [-> SE] [+ input] -> ReLU: the second and later convs of a VGG stage
+ * with ResNet's identity shortcut and/or SENet's gate where SE-ResNet puts it (on the branch, before the sum).
+ * Keys: conv, bn, se, relu.
+ */
+export class ConvUnit extends Container {
+  constructor(channels: number, readonly residual: boolean, squeezeExcite: boolean, rng: Random) {
+    super();
+    this.registerModule('conv', new Conv2d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, bias: false, rng }));
+    this.registerModule('bn', new BatchNorm2d({ numFeatures: channels }));
+    if (squeezeExcite) this.registerModule('se', new SqueezeExcite({ channels, ratio: 0.25, rng }));
+    this.registerModule('relu', new ReLU());
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = this.child('bn').call(this.child('conv').call(x));
+    if (this.namedChildren().some(([n]) => n === 'se')) y = this.child('se').call(y);
+    return this.child('relu').call(this.residual ? add(y, x) : y);
+  }
 }
 
 /**
  * VGG-style plain CNN (Simonyan & Zisserman 2014, with batch norm): `stages` stages of `convsPerStage` 3x3 convs,
  * channels width, 2 width, 4 width, 8 width, 8 width, ... (doubling up to 8x, as VGG's 64 ... 512), each stage
  * closed by a 2x2 max-pool; then global average pooling (instead of VGG's large fully connected layers) and a
- * Linear classifier. Keys: features.N, classifier.
+ * Linear classifier. Keys: features.N, classifier. With `residual` or `squeezeExcite`, the second and later convs
+ * of each stage are `ConvUnit`s (features.N.conv, .bn, .se).
  */
 export class VggStyle extends Chain {
   readonly resolution: number;
@@ -82,12 +109,14 @@ export class VggStyle extends Chain {
     this.numClasses = checkNumClasses(options.numClasses ?? 1000, where);
     let channels = checkInChannels(options.inChannels ?? 3, where);
     const rng = options.rng ?? globalRandom;
+    const units = options.residual === true || options.squeezeExcite === true;
 
     const features = new Chain();
     for (let s = 0; s < stages; s++) {
       const out = width * 2 ** Math.min(s, 3);
       for (let i = 0; i < convs; i++) {
-        conv3x3BnRelu(features, channels, out, rng);
+        if (i > 0 && units) features.append(new ConvUnit(out, options.residual === true, options.squeezeExcite === true, rng));
+        else conv3x3BnRelu(features, channels, out, rng);
         channels = out;
       }
       features.append(new MaxPool2d({ kernelSize: 2 }));
