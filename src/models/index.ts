@@ -21,7 +21,7 @@ export {
 export { efficientnet, EfficientNet, MBConv, EFFICIENTNET_SCALING, type EfficientNetVariant, type EfficientNetOptions } from './efficientnet.js';
 export { xception, Xception, XCEPTION_RESOLUTION, type XceptionOptions } from './xception.js';
 export {
-  vggStyle, resnetStyle, smallCnn, VggStyle, ResnetStyle, SmallCnn, BasicBlock,
+  vggStyle, resnetStyle, smallCnn, VggStyle, ResnetStyle, SmallCnn, BasicBlock, ConvUnit,
   type BaselineOptions, type VggStyleOptions, type ResnetStyleOptions,
 } from './baselines.js';
 export {

@@ -74,7 +74,43 @@ function binaryWithOperandGrads(op: string, a: Tensor, b: Tensor, f: BinaryFn, g
 
 /** a * b, broadcasting (e.g. x [N,H,W,C] * gate [N,1,1,C] in squeeze-and-excitation). */
 export function mul(a: Tensor, b: Tensor): Tensor {
+  if (isChannelGate(a, b)) return gateChannels(a, b, false);
+  if (isChannelGate(b, a)) return gateChannels(b, a, true);
   return binaryWithOperandGrads('mul', a, b, (x, y) => x * y, (g, _x, y) => g * y, (g, x) => g * x);
+}
+
+/** `gate` is [N, 1, 1, C] for an `x` of [N, H, W, C]. */
+function isChannelGate(x: Tensor, gate: Tensor): boolean {
+  const [n, , , c] = x.shape;
+  return x.rank === 4 && gate.rank === 4 && gate.shape[0] === n && gate.shape[1] === 1 && gate.shape[2] === 1 && gate.shape[3] === c;
+}
+
+/**
+ * mul's squeeze-and-excitation case, x [N, H, W, C] * gate [N, 1, 1, C], in plain loops: the general broadcast
+ * path's per-element index maps and closures made SE units cost more than the convolutions around them in training.
+ * `swapped` keeps the caller's operand order (gate * x) in the recorded op and its gradients.
+ */
+function gateChannels(x: Tensor, gate: Tensor, swapped: boolean): Tensor {
+  const [batch, h, w, c] = x.shape;
+  const plane = h * w * c;
+  const xd = x.data;
+  const gd = gate.data;
+  const y = new Float32Array(x.size);
+  for (let n = 0; n < batch; n++)
+    for (let p = n * plane, end = p + plane; p < end; p += c)
+      for (let k = 0; k < c; k++) y[p + k] = xd[p + k] * gd[n * c + k];
+  const out = new Tensor(y, x.shape);
+  return record(out, 'mul', swapped ? [gate, x] : [x, gate], (g) => {
+    const gx = new Float32Array(x.size);
+    const gg = new Float32Array(gate.size);
+    for (let n = 0; n < batch; n++)
+      for (let p = n * plane, end = p + plane; p < end; p += c)
+        for (let k = 0; k < c; k++) {
+          gx[p + k] = g[p + k] * gd[n * c + k];
+          gg[n * c + k] += g[p + k] * xd[p + k];
+        }
+    return swapped ? [gg, gx] : [gx, gg];
+  });
 }
 
 /** a / b, broadcasting. */

@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import { analyse } from '../../src/cost/analyse.js';
 import { ArgumentError } from '../../src/errors.js';
 import { Conv2d } from '../../src/nn/conv.js';
-import { BasicBlock, resnetStyle, smallCnn, vggStyle } from '../../src/models/baselines.js';
+import { BasicBlock, ConvUnit, resnetStyle, smallCnn, vggStyle } from '../../src/models/baselines.js';
+import { separabilize } from '../../src/models/separabilize.js';
+import { SqueezeExcite } from '../../src/nn/squeeze_excite.js';
+import { relu } from '../../src/ops/activation.js';
+import { add } from '../../src/ops/elementwise.js';
 import { crossEntropy } from '../../src/ops/softmax.js';
 import { Random } from '../../src/tensor/random.js';
 import { allFinite, randomImages } from './helpers.js';
@@ -29,6 +33,37 @@ test('vggStyle: stages of 3x3 convs doubling up to 8x width, 2x2 pools; forward 
   assert.deepEqual(y.shape, [2, 5]);
   assert.ok(allFinite(y));
   assert.deepEqual(vggStyle({ stages: 6 }).modules().filter((m) => m instanceof Conv2d).map((c) => (c as Conv2d).outChannels).slice(-2), [512, 512]);
+});
+
+test('vggStyle residual / squeezeExcite: later convs of a stage are SE-ResNet units; separabilize keeps shortcut and gate', () => {
+  const options = { width: 4, stages: 2, convsPerStage: 3, numClasses: 3, inChannels: 1, resolution: 8 };
+  const model = vggStyle({ ...options, residual: true, squeezeExcite: true, rng: new Random(3) });
+  const units = model.namedModules().filter(([, m]) => m instanceof ConvUnit) as [string, ConvUnit][];
+  assert.deepEqual(units.map(([k]) => k), ['features.3', 'features.4', 'features.9', 'features.10']);
+  assert.deepEqual(model.modules().filter((m) => m instanceof SqueezeExcite).map((m) => (m as SqueezeExcite).squeezeChannels), [1, 1, 2, 2]);
+  // Same convs and MACs as the plain network, plus the gates' few.
+  const plain = vggStyle({ ...options, rng: new Random(3) });
+  assert.equal(plain.modules().filter((m) => m instanceof Conv2d).length, model.modules().filter((m) => m instanceof Conv2d).length);
+
+  // unit(x) = relu(se(bn(conv(x))) + x), from its own children.
+  const unit = units[0][1];
+  unit.eval();
+  const x = randomImages([2, 8, 8, 4]);
+  const [conv, bn, se] = ['conv', 'bn', 'se'].map((k) => unit.namedChildren().find(([n]) => n === k)![1]);
+  assert.deepEqual([...unit.call(x).data], [...relu(add(se.call(bn.call(conv.call(x))), x)).data]);
+  const noShortcut = new ConvUnit(4, false, false, new Random(4));
+  noShortcut.eval();
+  const [conv2, bn2] = ['conv', 'bn'].map((k) => noShortcut.namedChildren().find(([n]) => n === k)![1]);
+  assert.deepEqual([...noShortcut.call(x).data], [...relu(bn2.call(conv2.call(x))).data]);
+
+  const separable = separabilize(model, { batchNorm: true, keepStem: true, rng: new Random(5) }).model;
+  const keys = [...separable.stateDict().keys()];
+  for (const k of ['features.3.conv.depthwise.weight', 'features.3.conv.pointwise.weight', 'features.3.se.reduce.weight', 'features.10.se.expand.bias'])
+    assert.ok(keys.includes(k), `${k} in ${keys.join(', ')}`);
+  const y = separable.call(randomImages([2, 8, 8, 1]));
+  assert.deepEqual(y.shape, [2, 3]);
+  crossEntropy(y, [0, 2]).backward();
+  assert.ok(separable.parameters().every((p) => p.grad !== null && allFinite(p.grad)));
 });
 
 test('resnetStyle: ResNet-18 layout by default; basic blocks project when they stride or widen', () => {

@@ -61,6 +61,15 @@ test('broadcasting arithmetic: forward values and finite-difference gradients', 
   checkGradients(ops.sub, [x, s]);
   checkGradients(ops.mul, [x, s]);
   checkGradients(ops.div, [x, s], { eps: 1e-3 });
+  // mul's squeeze-and-excitation path (x [N,H,W,C] * gate [N,1,1,C], either order) against a plain loop, and the
+  // general broadcast path (a [1,1,1,C] scale) against the same loop.
+  const expected = (gate: Tensor) => x.toArray().map((v, i) => Math.fround(v * gate.data[gate.shape[0] === 1 ? i % 4 : Math.floor(i / 36) * 4 + (i % 4)]));
+  assert.deepEqual(ops.mul(x, s).toArray(), expected(s));
+  assert.deepEqual(ops.mul(s, x).toArray(), expected(s));
+  const row = randomTensor([1, 1, 1, 4], 4);
+  assert.deepEqual(ops.mul(x, row).toArray(), expected(row));
+  checkGradients((g, t) => ops.mul(g, t), [s, x]);
+  checkGradients((g, t) => ops.square(ops.mul(g, t)), [s, x], { eps: 1e-3 });
   checkGradients((t) => ops.square(ops.affineScalar(t, 2, 1)), [x], { eps: 1e-3 });
 });
 
