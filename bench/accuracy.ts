@@ -7,12 +7,13 @@
  * MobileNet paper advises; the standard twin has none, so the rule changes nothing for it), and a MobileNetV2-style
  * net (width 0.5, stride-8 variant for 28 px images). `*_k57*` uses 7x7 depthwise kernels after the first stage,
  * `*_dm2last` a depth multiplier of 2 in its last conv; `*_wd01`, `*_light` and `*_kd` try per-twin recipes: less
- * regularisation, or distillation from the trained standard twin. Prints a table and writes
- * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the results
- * already there (one per model, seed and number of epochs), so the models can be trained in separate processes and
- * the table covers all of them.
+ * regularisation, or distillation from the trained standard twin. `standard_res_se` and its separable twin are both
+ * SE-ResNets (an identity shortcut and a squeeze-and-excitation gate on each stage's second conv); `*_nocrop` train
+ * without the random crop. Prints a table and writes bench/results/accuracy.json with every figure, seed and
+ * setting. Runs of some models (--only) merge into the results already there (one per model, seed and number of
+ * epochs), so the models can be trained in separate processes and the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,separable_k5_linear_nocrop,standard_nocrop,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -53,7 +54,7 @@ interface Entry {
   build: (rng: Random) => Module;
   lr: number;
   /** Departures from the shared recipe (a per-twin recipe), recorded in the run's config. */
-  recipe?: Partial<Pick<RunConfig, 'weightDecay' | 'labelSmoothing'>>;
+  recipe?: Partial<Pick<RunConfig, 'weightDecay' | 'labelSmoothing' | 'augment'>>;
   /** Distil from the trained standard twin (--teacher FILE, written by --save-weights) with this loss weight and temperature. */
   distill?: { weight: number; temperature: number };
   /** The standard twin it is compared with. Default 'standard' (none for the standard twins themselves). */
@@ -113,6 +114,11 @@ const ENTRIES: Entry[] = [
   // stack of separable layers train) and gates its channels (SENet; MobileNetV3 and EfficientNet rely on it).
   { name: 'standard_res_se', build: (rng) => vgg(rng, { residual: true, squeezeExcite: true }), lr: 0.003 },
   { name: 'separable_k5_linear_res_se', build: (rng) => separable(rng, k5Linear, { residual: true, squeezeExcite: true }), lr: 0.003, twin: 'standard_res_se' },
+  // The separable twin underfits: 93.7% top-1 on its augmented training batches against 92.9% on the test set,
+  // almost no generalisation gap. So it trains without the random crop (keeping the flip); the standard twin's run
+  // with the same recipe tells whether that recipe is simply better for both.
+  { name: 'separable_k5_linear_nocrop', build: (rng) => separable(rng, k5Linear), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } } },
+  { name: 'standard_nocrop', build: (rng) => vgg(rng), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } } },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 
@@ -193,6 +199,7 @@ async function main(): Promise<void> {
     { header: 'seed', value: (r) => r.config.seed, align: 'right' },
     { header: 'weight decay', value: (r) => String(r.config.weightDecay), align: 'right' },
     { header: 'depthwise decay', value: (r) => (r.config.noDepthwiseDecay ? 'none' : String(r.config.weightDecay)), align: 'right' },
+    { header: 'augment', value: (r) => [r.config.augment.cropPadding > 0 ? `crop ${r.config.augment.cropPadding}` : '', r.config.augment.horizontalFlip ? 'flip' : ''].filter((t) => t !== '').join(', ') || 'none' },
     { header: 'epochs', value: (r) => r.config.epochs, align: 'right' },
     { header: 'test top-1', value: (r) => `${(100 * r.top1).toFixed(2)}%`, align: 'right' },
     { header: 'vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`; }, align: 'right' },
