@@ -73,7 +73,7 @@ export interface VggStyleOptions extends BaselineOptions {
  * Keys: conv, bn, se, relu.
  */
 export class ConvUnit extends Container {
-  constructor(channels: number, readonly residual: boolean, squeezeExcite: boolean, rng: Random) {
+  constructor(channels: number, readonly residual: boolean, readonly squeezeExcite: boolean, rng: Random) {
     super();
     this.registerModule('conv', new Conv2d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, bias: false, rng }));
     this.registerModule('bn', new BatchNorm2d({ numFeatures: channels }));
@@ -83,7 +83,7 @@ export class ConvUnit extends Container {
 
   forward(x: Tensor): Tensor {
     let y = this.child('bn').call(this.child('conv').call(x));
-    if (this.namedChildren().some(([n]) => n === 'se')) y = this.child('se').call(y);
+    if (this.squeezeExcite) y = this.child('se').call(y);
     return this.child('relu').call(this.residual ? add(y, x) : y);
   }
 }

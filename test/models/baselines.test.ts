@@ -41,7 +41,7 @@ test('vggStyle residual / squeezeExcite: later convs of a stage are SE-ResNet un
   const units = model.namedModules().filter(([, m]) => m instanceof ConvUnit) as [string, ConvUnit][];
   assert.deepEqual(units.map(([k]) => k), ['features.3', 'features.4', 'features.9', 'features.10']);
   assert.deepEqual(model.modules().filter((m) => m instanceof SqueezeExcite).map((m) => (m as SqueezeExcite).squeezeChannels), [1, 1, 2, 2]);
-  // Same convs and MACs as the plain network, plus the gates' few.
+  // The same convs as the plain network.
   const plain = vggStyle({ ...options, rng: new Random(3) });
   assert.equal(plain.modules().filter((m) => m instanceof Conv2d).length, model.modules().filter((m) => m instanceof Conv2d).length);
 
