@@ -13,7 +13,7 @@
  * setting. Runs of some models (--only) merge into the results already there (one per model, seed and number of
  * epochs), so the models can be trained in separate processes and the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,separable_k5_linear_nocrop,standard_nocrop,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -117,8 +117,8 @@ const ENTRIES: Entry[] = [
   // The separable twin underfits: 93.7% top-1 on its augmented training batches against 92.9% on the test set,
   // almost no generalisation gap. So it trains without the random crop (keeping the flip), and so does a standard
   // twin: the recipe turned out better for both, so they are compared with each other.
-  { name: 'separable_k5_linear_nocrop', build: (rng) => separable(rng, k5Linear), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } }, twin: 'standard_nocrop' },
   { name: 'standard_nocrop', build: (rng) => vgg(rng), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } } },
+  { name: 'separable_k5_linear_nocrop', build: (rng) => separable(rng, k5Linear), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } }, twin: 'standard_nocrop' },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 
