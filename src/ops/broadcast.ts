@@ -51,3 +51,8 @@ export function reduceToShape(grad: Float32Array, outShape: Shape, shape: Shape)
   for (let k = 0; k < grad.length; k++) out[idx[k]] += grad[k];
   return out;
 }
+
+/** `gate` is [N, 1, 1, C] for an `x` of [N, H, W, C]: squeeze-and-excitation's per-image channel gate. */
+export function isChannelGate(x: Shape, gate: Shape): boolean {
+  return x.length === 4 && gate.length === 4 && gate[0] === x[0] && gate[1] === 1 && gate[2] === 1 && gate[3] === x[3];
+}

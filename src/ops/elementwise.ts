@@ -1,7 +1,7 @@
 /** Element-wise arithmetic with broadcasting, and scalar variants. */
 import { record } from '../tensor/autograd.js';
 import { Tensor, shapeSize } from '../tensor/tensor.js';
-import { broadcastIndex, broadcastShapes, reduceToShape } from './broadcast.js';
+import { broadcastIndex, broadcastShapes, isChannelGate, reduceToShape } from './broadcast.js';
 
 type BinaryFn = (a: number, b: number) => number;
 
@@ -74,15 +74,9 @@ function binaryWithOperandGrads(op: string, a: Tensor, b: Tensor, f: BinaryFn, g
 
 /** a * b, broadcasting (e.g. x [N,H,W,C] * gate [N,1,1,C] in squeeze-and-excitation). */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  if (isChannelGate(a, b)) return gateChannels(a, b, false);
-  if (isChannelGate(b, a)) return gateChannels(b, a, true);
+  if (isChannelGate(a.shape, b.shape)) return gateChannels(a, b, false);
+  if (isChannelGate(b.shape, a.shape)) return gateChannels(b, a, true);
   return binaryWithOperandGrads('mul', a, b, (x, y) => x * y, (g, _x, y) => g * y, (g, x) => g * x);
-}
-
-/** `gate` is [N, 1, 1, C] for an `x` of [N, H, W, C]. */
-function isChannelGate(x: Tensor, gate: Tensor): boolean {
-  const [n, , , c] = x.shape;
-  return x.rank === 4 && gate.rank === 4 && gate.shape[0] === n && gate.shape[1] === 1 && gate.shape[2] === 1 && gate.shape[3] === c;
 }
 
 /**

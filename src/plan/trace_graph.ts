@@ -9,6 +9,7 @@ import { isDepthwise, type ConvGeometry, type PoolGeometry, type UnaryKind } fro
 import { getBackend, setBackend } from '../backend/registry.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import type { Module } from '../nn/module.js';
+import { isChannelGate } from '../ops/broadcast.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
 import { Tensor, shapeSize } from '../tensor/tensor.js';
@@ -173,10 +174,7 @@ class GraphBuilder {
 
   /** x [N, H, W, C] times a computed gate [N, 1, 1, C]. */
   private channelScale(x: number, gate: number): boolean {
-    if (this.isConstant(x) || this.isConstant(gate)) return false;
-    const xs = this.values[x].shape;
-    const gs = this.values[gate].shape;
-    return xs.length === 4 && gs.length === 4 && gs[0] === xs[0] && gs[1] === 1 && gs[2] === 1 && gs[3] === xs[3];
+    return !this.isConstant(x) && !this.isConstant(gate) && isChannelGate(this.values[x].shape, this.values[gate].shape);
   }
 
   finish(y: Tensor): PlanGraph {
