@@ -5,7 +5,7 @@
  */
 import { ArgumentError, SepconvError, StateDictError } from '../errors.js';
 import { keep } from '../tensor/memory.js';
-import { Tensor, shapeToString } from '../tensor/tensor.js';
+import { Tensor, sameShape, shapeToString } from '../tensor/tensor.js';
 import { currentScope, inScope } from '../tensor/trace.js';
 
 /** Errors that already carry a layer prefix: the innermost module annotates, the ones around it leave it be. */
@@ -266,10 +266,6 @@ export abstract class Module {
 function unique(entries: [string, Tensor][]): [string, Tensor][] {
   const seen = new Set<Tensor>();
   return entries.filter(([, t]) => (seen.has(t) ? false : (seen.add(t), true)));
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function count(n: number, noun: string): string {

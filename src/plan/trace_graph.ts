@@ -12,7 +12,7 @@ import type { Module } from '../nn/module.js';
 import { isChannelGate } from '../ops/broadcast.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
-import { Tensor, shapeSize } from '../tensor/tensor.js';
+import { Tensor, sameShape, shapeSize } from '../tensor/tensor.js';
 import { traceOps, type OpEvent } from '../tensor/trace.js';
 import { eagerOp } from './eager_ops.js';
 import { noEpilogue, type Activation, type PlanGraph, type PlanValue, type Step } from './ir.js';
@@ -183,10 +183,6 @@ class GraphBuilder {
       throw new Unplannable('output', '', 'the model output does not depend on its input');
     return { values: this.values, steps: this.steps, input: this.input, output };
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** A 1x1 stride-1 unpadded ungrouped conv is a matrix product. */

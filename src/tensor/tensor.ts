@@ -18,6 +18,11 @@ export function shapeToString(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** Whether two shapes are identical (same rank, same sizes). */
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 function checkShape(shape: Shape, where: string): void {
   for (const d of shape)
     if (!Number.isInteger(d) || d < 0)
