@@ -27,6 +27,7 @@ export {
 export {
   separabilize, type SeparabilizeOptions, type SeparabilizeReport, type SeparabilizedLayer, type ParamsMacs,
 } from './separabilize.js';
+export { overparameterize, reparameterize } from './reparameterize.js';
 export { Chain, Container } from './chain.js';
 export { StochasticDepth } from './stochastic_depth.js';
 export { initLikeTorchvision, type LinearInit } from './init.js';

@@ -184,8 +184,13 @@ export interface SeparableConv2dOptions extends ConvWindowOptions {
   inChannels: number;
   outChannels: number;
   depthMultiplier?: number;
-  /** Bias of the pointwise conv (the depthwise conv has none, as in Keras: a bias there would fold into it). */
+  /** Bias of the pointwise conv. */
   bias?: boolean;
+  /**
+   * Bias of the depthwise conv. Default false, as in Keras (a batch norm or the pointwise bias absorbs it); a
+   * re-parameterised layer (`RepSeparableConv2d.fuse`) has one, where its branches' batch norms fold.
+   */
+  depthwiseBias?: boolean;
   /** BatchNorm2d between depthwise and pointwise (Xception style). Default false. */
   batchNorm?: boolean;
   /** Activation between depthwise and pointwise (after the BN if any): a name, a module, or null (default). */
@@ -217,7 +222,7 @@ export class SeparableConv2d extends Module {
     const w = window(o, 'SeparableConv2d');
     this.depthwise = this.registerModule('depthwise', new DepthwiseConv2d({
       channels: o.inChannels, kernelSize: w.kernel, stride: w.stride, padding: w.padding, dilation: w.dilation,
-      depthMultiplier: o.depthMultiplier, bias: false, rng,
+      depthMultiplier: o.depthMultiplier, bias: o.depthwiseBias ?? false, rng,
     }));
     const mid = this.depthwise.outChannels;
     this.bn = (o.batchNorm ?? false)

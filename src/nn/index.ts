@@ -5,6 +5,7 @@ export {
   Conv2d, DepthwiseConv2d, PointwiseConv2d, SeparableConv2d,
   type Conv2dOptions, type DepthwiseConv2dOptions, type PointwiseConv2dOptions, type SeparableConv2dOptions,
 } from './conv.js';
+export { RepConv2d, RepSeparableConv2d, type RepConvTemplate, type RepOptions } from './reparam.js';
 export { SqueezeExcite, makeDivisible, squeezeWidth, type SqueezeExciteOptions } from './squeeze_excite.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm.js';
 export {
