@@ -9,11 +9,12 @@
  * `*_dm2last` a depth multiplier of 2 in its last conv; `*_wd01`, `*_light` and `*_kd` try per-twin recipes: less
  * regularisation, or distillation from the trained standard twin. `standard_res_se` and its separable twin are both
  * SE-ResNets (an identity shortcut and a squeeze-and-excitation gate on each stage's second conv); `*_nocrop` train
- * without the random crop. Prints a table and writes bench/results/accuracy.json with every figure, seed and
+ * without the random crop. `*_rep` train over-parameterised (RepVGG / MobileOne branches on every conv) and are
+ * folded back into the plain twins' layers before they are measured. Prints a table and writes bench/results/accuracy.json with every figure, seed and
  * setting. Runs of some models (--only) merge into the results already there (one per model, seed and number of
  * epochs), so the models can be trained in separate processes and the table covers all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,standard_rep,separable_k5_linear_rep,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -29,9 +30,11 @@ import type { ImageDataset } from '../src/data/dataset.js';
 import { resolveDataset } from '../src/data/resolve.js';
 import { VggStyle } from '../src/models/baselines.js';
 import { buildModel } from '../src/models/index.js';
+import { overparameterize, reparameterize } from '../src/models/reparameterize.js';
 import { separabilize } from '../src/models/separabilize.js';
 import type { Conv2d } from '../src/nn/conv.js';
 import type { Module } from '../src/nn/module.js';
+import { RepConv2d, RepSeparableConv2d } from '../src/nn/reparam.js';
 import { Random, globalRandom } from '../src/tensor/random.js';
 import { evaluate, fit, type EpochInfo } from '../src/train/trainer.js';
 
@@ -119,6 +122,10 @@ const ENTRIES: Entry[] = [
   // twin: the recipe turned out better for both, so they are compared with each other.
   { name: 'standard_nocrop', build: (rng) => vgg(rng), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } } },
   { name: 'separable_k5_linear_nocrop', build: (rng) => separable(rng, k5Linear), lr: 0.003, recipe: { augment: { cropPadding: 0, horizontalFlip: true } }, twin: 'standard_nocrop' },
+  // Both twins trained over-parameterised (RepVGG, MobileOne: each conv a sum of conv + BN branches, a 1x1 one and
+  // a BN-only identity) and folded back after training into the plain twins' layers, costs and speed.
+  { name: 'standard_rep', build: (rng) => overparameterize(vgg(rng), { rng }), lr: 0.003 },
+  { name: 'separable_k5_linear_rep', build: (rng) => overparameterize(separable(rng, k5Linear), { rng }), lr: 0.003, twin: 'standard_rep' },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 
@@ -133,6 +140,8 @@ interface Result {
   /** Training top-1 per epoch (on augmented images, while the weights move). */
   trainCurve?: number[];
   config: RunConfig;
+  /** For a model trained over-parameterised: its test top-1 and parameters before folding (`top1` is the folded model's). */
+  multiBranch?: { top1: number; params: number };
   /** The teacher of a distilled run: its weights file (with the model, seed and epochs it names) and test top-1. */
   teacher?: { file: string; metadata: Record<string, string>; top1: number; weight: number; temperature: number };
 }
@@ -173,10 +182,11 @@ async function main(): Promise<void> {
         process.stderr.write(`${entry.name} epoch ${e.epoch + 1}: test top-1 ${(100 * e.test!.top1).toFixed(2)}% (${formatDuration(e.seconds)})\n`);
       },
     });
-    const cost = analyse(model, [28, 28, 1]);
     const last = history[history.length - 1];
+    const multiBranch = foldBranches(model, last.test!.top1, test);
+    const cost = analyse(model, [28, 28, 1]);
     results.push({
-      name: entry.name, params: model.numParameters(), macs: cost.totals.macs, top1: last.test!.top1,
+      name: entry.name, params: model.numParameters(), macs: cost.totals.macs, top1: multiBranch?.folded ?? last.test!.top1, multiBranch: multiBranch?.trained,
       best: Math.max(...history.map((h) => h.test!.top1)), seconds: (performance.now() - started) / 1000,
       curve: history.map((h) => h.test!.top1), trainCurve: history.map((h) => h.train.top1), config,
       teacher: teacher && { file: args.teacher!, metadata: teacher.metadata, top1: teacher.top1, ...entry.distill! },
@@ -205,6 +215,22 @@ async function main(): Promise<void> {
     { header: 'vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`; }, align: 'right' },
     { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
   ], merged) + '\n');
+}
+
+/**
+ * Folds an over-parameterised model's branches (`reparameterize`, in place) and checks that the folded model, the
+ * one whose costs are reported, scores what the trained one scored; undefined for a model without branches.
+ */
+function foldBranches(model: Module, trainedTop1: number, test: DataLoader): { folded: number; trained: { top1: number; params: number } } | undefined {
+  if (!model.modules().some((m) => m instanceof RepConv2d || m instanceof RepSeparableConv2d)) return undefined;
+  const params = model.numParameters();
+  reparameterize(model);
+  const folded = evaluate(model, test, 10).top1;
+  // Folding changes the float rounding only: at most a near-tie or two may flip among the 10,000 test images.
+  if (Math.abs(folded - trainedTop1) > 2e-4)
+    throw new Error(`the folded model scores ${(100 * folded).toFixed(2)}%, the trained multi-branch one ${(100 * trainedTop1).toFixed(2)}%`);
+  process.stderr.write(`folded the training branches: ${params} -> ${model.numParameters()} parameters, test top-1 ${(100 * folded).toFixed(2)}%\n`);
+  return { folded, trained: { top1: trainedTop1, params } };
 }
 
 /** The standard twin's trained weights from --teacher (a --save-weights file), checked on the test set. */
