@@ -10,7 +10,10 @@ import { exportOnnx, type ExportOptions } from '../../../src/io/onnx/export.js';
 import { importOnnx } from '../../../src/io/onnx/import.js';
 import { decodeModel } from '../../../src/io/onnx/proto.js';
 import { transposeData, NCHW } from '../../../src/io/onnx/layout.js';
+import { vggStyle } from '../../../src/models/baselines.js';
 import { buildModel } from '../../../src/models/index.js';
+import { overparameterize, reparameterize } from '../../../src/models/reparameterize.js';
+import { separabilize } from '../../../src/models/separabilize.js';
 import * as nn from '../../../src/nn/index.js';
 import { Module } from '../../../src/nn/module.js';
 import * as ops from '../../../src/ops/index.js';
@@ -46,6 +49,13 @@ async function checkExport(model: Module, shape: number[], opts: ExportOptions, 
   assertClose(importOnnx(bytes).call(x).data, y.data, { rtol: 1e-4, atol: 1e-4 * scale }, `${what}: re-imported`);
   return bytes;
 }
+
+test('a separable twin trained over-parameterised and folded (biased depthwise convs, no batch norm between) exports', async () => {
+  const model = overparameterize(separabilize(vggStyle({ stages: 2, width: 4, inChannels: 3, numClasses: 5, resolution: 8, rng: new Random(21) }),
+    { batchNorm: true, keepStem: true, depthwiseKernelSize: 5, rng: new Random(22) }).model, { rng: new Random(23) });
+  randomiseBatchNorms(model, 24);
+  await checkExport(reparameterize(model), [2, 8, 8, 3], {}, 'folded separable twin');
+});
 
 function smallSeparableNet(rng: Random): Module {
   return new nn.Sequential(
