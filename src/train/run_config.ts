@@ -6,6 +6,7 @@
 import { ArgumentError, FormatError } from '../errors.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { buildModel } from '../models/index.js';
+import { overparameterize, reparameterize } from '../models/reparameterize.js';
 import { separabilize } from '../models/separabilize.js';
 import { isDepthwise } from '../backend/kernels.js';
 import { Conv2d, DepthwiseConv2d } from '../nn/conv.js';
@@ -28,6 +29,11 @@ export interface RunConfig {
   keepStem?: boolean;
   /** With `separable`: the depthwise kernel size (the padding grows to keep shapes). Absent: the replaced kernel's. */
   depthwiseKernelSize?: number;
+  /**
+   * Train over-parameterised (RepVGG / MobileOne): every conv is this many conv + BN branches plus a 1x1 branch and
+   * an identity; checkpoints hold the branches, and a model rebuilt from one for inference has them folded.
+   */
+  overparameterize?: number;
   width?: number;
   data: string;
   epochs: number;
@@ -92,10 +98,15 @@ export function modelFromConfig(config: RunConfig): Module {
   globalRandom.seed(config.seed);
   const rng = new Random(config.seed);
   const model = buildModel(config.model, { numClasses: config.dataInfo.numClasses, inputChannels: c, resolution: h, width: config.width, rng });
-  return config.separable ? separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', keepStem: config.keepStem, depthwiseKernelSize: config.depthwiseKernelSize, rng }).model : model;
+  if (config.separable)
+    separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', keepStem: config.keepStem, depthwiseKernelSize: config.depthwiseKernelSize, rng });
+  return config.overparameterize === undefined ? model : overparameterize(model, { branches: config.overparameterize, rng });
 }
 
-/** Decodes a checkpoint written by `sepconv train` (or the web page) and rebuilds its trained model. */
+/**
+ * Decodes a checkpoint written by `sepconv train` (or the web page) and rebuilds its trained model, with the
+ * training branches of an over-parameterised run folded (`reparameterize`).
+ */
 export function modelFromCheckpointBytes(bytes: Uint8Array, name: string): TrainedModel {
   const checkpoint = decodeCheckpoint(bytes, name);
   const config = checkpoint.config as unknown as RunConfig;
@@ -112,7 +123,7 @@ export function modelFromCheckpointBytes(bytes: Uint8Array, name: string): Train
   }
   model.loadStateDict(checkpoint.model);
   model.eval();
-  return { model, config, checkpoint };
+  return { model: reparameterize(model), config, checkpoint };
 }
 
 export function makeOptimizer(config: RunConfig, model: Module): Optimizer {

@@ -83,6 +83,26 @@ test('train --separable --keep-stem --dw-kernel 5 stores the 5x5 twin, and eval 
     /depthwiseKernelSize 4 cannot replace the 3x3 kernel of 'features\.\d+'/);
 });
 
+test('train --rep 2 trains over-parameterised, keeps the branches in the checkpoint, and folds them for eval and export', async () => {
+  const out = join(dir, 'rep');
+  const r = sepconv('train', '--limit', '256', '--epochs', '1', '--width', '4', '--batch', '32', '--separable', '--keep-stem', '--rep', '2', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const ckpt = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+  const keys = [...ckpt.model.keys()];
+  for (const branch of ['depthwise.conv1.conv.weight', 'depthwise.scale.bn.running_var', 'depthwise.skip.weight', 'pointwise.conv1.bn.weight'])
+    assert.ok(keys.some((k) => k.endsWith(branch)), `a ${branch} in ${keys.join(', ')}`);
+  const log = JSON.parse(readFileSync(join(out, 'log.jsonl'), 'utf8').trim());
+  const ev = sepconv('eval', '--checkpoint', join(out, 'checkpoint.safetensors'), '--json');
+  assert.equal(ev.status, 0, ev.stderr);
+  // The folded model differs from the multi-branch one by float rounding only: one near-tie among 2,000 at most.
+  assert.ok(Math.abs(JSON.parse(ev.stdout).top1 - log.test.top1) <= 1 / 2000, `eval ${ev.stdout} against training's ${log.test.top1}`);
+  const x = sepconv('export', join(out, 'checkpoint.safetensors'), join(out, 'model.onnx'));
+  assert.equal(x.status, 0, x.stderr);
+  const inspect = sepconv('inspect', join(out, 'model.onnx'));
+  assert.equal(inspect.status, 0, inspect.stderr);
+  assert.doesNotMatch(inspect.stdout, /conv1|scale|skip/);
+});
+
 test('train --teacher distils from a trained checkpoint, stores the teacher for --resume, and rejects one that does not fit', async () => {
   const full = join(dir, 'full');
   if (!existsSync(join(full, 'checkpoint.safetensors'))) assert.equal(sepconv('train', ...RUN, '--out', full).status, 0);
