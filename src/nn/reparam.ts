@@ -9,7 +9,7 @@
 import { ArgumentError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
 import { resolvePadding } from '../ops/padding.js';
-import { globalRandom, type Random } from '../tensor/random.js';
+import { globalRandom, Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d, DepthwiseConv2d, PointwiseConv2d, SeparableConv2d } from './conv.js';
@@ -107,7 +107,8 @@ export class RepConv2d extends Module {
    * identity to the centre tap's own channel. It keeps this layer's training mode.
    */
   fuse(): RepConvTemplate {
-    const fused = this.makeConv(true, 'same-kernel', globalRandom);
+    // Its initial weights are overwritten: a private generator keeps the library-wide one's sequence untouched.
+    const fused = this.makeConv(true, 'same-kernel', new Random(0));
     const w = fused.weight.data;
     const b = fused.bias!.data;
     w.fill(0);
@@ -190,7 +191,7 @@ export class RepSeparableConv2d extends Module {
     const fused = new SeparableConv2d({
       inChannels: dw.channels, outChannels: this.pointwise.outChannels, kernelSize: dw.kernelSize, stride: dw.stride,
       padding: dw.padding, dilation: dw.dilation, depthMultiplier: dw.depthMultiplier, bias: true, depthwiseBias: true,
-      activation: this.act,
+      activation: this.act, rng: new Random(0), // overwritten below
     });
     for (const [part, rep] of [[fused.depthwise, this.depthwise], [fused.pointwise, this.pointwise]] as const) {
       const conv = rep.fuse();
