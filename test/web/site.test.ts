@@ -479,7 +479,8 @@ describe('web page', () => {
   browserTest('train: both twins train in workers, the curves grow, stop works, the model runs on the Run tab', async () => {
     const { page, errors } = await openPage(site, 'train');
     await page.getByLabel('Channels').selectOption('8');
-    await page.getByLabel('Epochs').selectOption('1');
+    // Three epochs, so that on a loaded machine the run is still going when Stop is clicked (stopped, not finished).
+    await page.getByLabel('Epochs').selectOption('3');
     await page.getByTestId('train-start').click();
     const points = async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= 12,
