@@ -4,7 +4,7 @@
  * the KxK conv, a 1x1 "scale" conv, and a batch-norm-only identity. In eval mode every branch is linear in its input,
  * so `fuse()` folds them into the one convolution, with a bias, that the deployed model runs. The branches change how
  * the weights are optimised (each branch is normalised by its own batch statistics), not what the trained layer
- * costs; MobileOne adds them because small networks, which underfit, gain most from them.
+ * costs.
  */
 import { ArgumentError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
