@@ -62,6 +62,22 @@ export class BatchNorm2d extends Module {
     return y;
   }
 
+  /**
+   * The eval-mode map as a per-channel affine y = x * scale + shift (scale = gamma / sqrt(running_var + eps),
+   * shift = beta - running_mean * scale): what folding this norm into a conv before it, or into a sum of branches, uses.
+   */
+  evalAffine(): { scale: Float32Array; shift: Float32Array } {
+    const c = this.numFeatures;
+    const scale = new Float32Array(c);
+    const shift = new Float32Array(c);
+    for (let i = 0; i < c; i++) {
+      const s = this.weight.data[i] / Math.sqrt(this.runningVar.data[i] + this.eps);
+      scale[i] = s;
+      shift[i] = this.bias.data[i] - this.runningMean.data[i] * s;
+    }
+    return { scale, shift };
+  }
+
   protected override extraRepr(): string {
     return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}`;
   }

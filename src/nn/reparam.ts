@@ -119,7 +119,7 @@ export class RepConv2d extends Module {
     const o = this.outChannels;
     for (const branch of this.branchList) {
       const bn = branch instanceof ConvBn ? branch.bn : (branch as BatchNorm2d);
-      const { scale, shift } = batchNormAffine(bn);
+      const { scale, shift } = bn.evalAffine();
       for (let c = 0; c < o; c++) b[c] += shift[c];
       if (branch instanceof ConvBn) {
         const [bh, bw] = branch.conv instanceof PointwiseConv2d ? [1, 1] : branch.conv.kernelSize;
@@ -213,16 +213,4 @@ function centred(conv: RepConvTemplate): boolean {
   if (conv.padding === 'same') return conv.stride[0] === 1 && conv.stride[1] === 1;
   const pads = resolvePadding(conv.padding, 1, 1, kh, kw, 1, 1, dh, dw, 'RepConv2d');
   return pads.top === pads.bottom && pads.top === (dh * (kh - 1)) / 2 && pads.left === pads.right && pads.left === (dw * (kw - 1)) / 2;
-}
-
-/** y = scale * x + shift, per channel, for a batch norm in eval mode. */
-function batchNormAffine(bn: BatchNorm2d): { scale: Float64Array; shift: Float64Array } {
-  const n = bn.numFeatures;
-  const scale = new Float64Array(n);
-  const shift = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    scale[c] = bn.weight.data[c] / Math.sqrt(bn.runningVar.data[c] + bn.eps);
-    shift[c] = bn.bias.data[c] - bn.runningMean.data[c] * scale[c];
-  }
-  return { scale, shift };
 }

@@ -13,7 +13,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { traceOps, type OpEvent } from '../../tensor/trace.js';
 import { MAX_OPSET, MIN_OPSET, graph, model as modelProto, valueInfo } from './builder.js';
 import { encodeModel } from './encode.js';
-import { batchNormModule, bnAffine, emit, type BnAffine, type ExportContext } from './export_ops.js';
+import { batchNormModule, emit, type BnAffine, type ExportContext } from './export_ops.js';
 import { GraphWriter, onnxDims } from './export_writer.js';
 
 export interface ExportOptions {
@@ -58,7 +58,7 @@ function foldPlan(events: readonly OpEvent[], output: Tensor, ctx: ExportContext
     if (e.op !== 'batchNorm2d') continue;
     const conv = producer.get(e.inputs[0]);
     if (conv === undefined || !CONV_OPS.has(conv.op) || uses.get(e.inputs[0]) !== 1 || producer.has(conv.inputs[1])) continue;
-    foldedInto.set(conv, bnAffine(batchNormModule(e, ctx)));
+    foldedInto.set(conv, batchNormModule(e, ctx).evalAffine());
     folded.add(e);
   }
   return { foldedInto, folded };

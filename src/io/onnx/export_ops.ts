@@ -45,19 +45,6 @@ export function batchNormModule(e: OpEvent, c: ExportContext): BatchNorm2d {
   return m;
 }
 
-/** scale = gamma / sqrt(var + eps), shift = beta - mean * scale. */
-export function bnAffine(m: BatchNorm2d): BnAffine {
-  const c = m.numFeatures;
-  const scale = new Float32Array(c);
-  const shift = new Float32Array(c);
-  for (let i = 0; i < c; i++) {
-    const s = m.weight.data[i] / Math.sqrt(m.runningVar.data[i] + m.eps);
-    scale[i] = s;
-    shift[i] = m.bias.data[i] - m.runningMean.data[i] * s;
-  }
-  return { scale, shift };
-}
-
 /** Conv weight (ONNX OIHW) and bias, with a folded batch norm applied when there is one. */
 function convParams(e: OpEvent, w: GraphWriter, c: ExportContext, hwio: (s: readonly number[]) => number[]): string[] {
   const [, wt, b] = e.inputs;
