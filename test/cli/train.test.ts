@@ -132,6 +132,7 @@ test('train --teacher distils from a trained checkpoint, stores the teacher for 
 test('train rejects bad options and unwritable output before training', () => {
   assert.match(oneLineError(sepconv('train', '--optimizer', 'lbfgs')), /--optimizer must be one of sgd, adam, adamw, rmsprop/);
   assert.match(oneLineError(sepconv('train', '--data', 'imagenet')), /dataset 'imagenet'.*use one of: mnist/);
+  assert.match(oneLineError(sepconv('train', '--rep', '0')), /--rep must be a positive integer, got '0'/);
   assert.match(oneLineError(sepconv('train', '--resume', '--out', join(dir, 'nothing-here'))), /no checkpoint at/);
   const blocker = join(dir, 'a-file');
   writeFileSync(blocker, '');
