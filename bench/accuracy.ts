@@ -216,6 +216,37 @@ async function main(): Promise<void> {
     { header: 'vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`; }, align: 'right' },
     { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
   ], merged) + '\n');
+  process.stdout.write('\nGap to the standard twin over the seeds both were run at:\n' + renderTable([
+    { header: 'model', value: (g: SeedGaps) => g.name },
+    { header: 'epochs', value: (g) => g.epochs, align: 'right' },
+    { header: 'seeds', value: (g) => g.seeds.join(', ') },
+    { header: 'gap per seed', value: (g) => g.gaps.map((d) => d.toFixed(2)).join(', '), align: 'right' },
+    { header: 'mean gap', value: (g) => (g.gaps.reduce((a, d) => a + d, 0) / g.gaps.length).toFixed(2), align: 'right' },
+    { header: 'worst', value: (g) => Math.min(...g.gaps).toFixed(2), align: 'right' },
+  ], seedGaps(merged, standardOf)) + '\n');
+}
+
+interface SeedGaps {
+  name: string;
+  epochs: number;
+  seeds: number[];
+  /** Test top-1 minus the twin's, in points, one per seed. */
+  gaps: number[];
+}
+
+/** The runs of each model that have a standard twin, grouped by model and schedule length (seeds in run order). */
+function seedGaps(runs: Result[], standardOf: (r: Result) => Result | undefined): SeedGaps[] {
+  const groups = new Map<string, SeedGaps>();
+  for (const r of runs) {
+    const std = standardOf(r);
+    if (std === undefined) continue;
+    const key = `${r.name} ${r.config.epochs}`;
+    const g = groups.get(key) ?? { name: r.name, epochs: r.config.epochs, seeds: [], gaps: [] };
+    g.seeds.push(r.config.seed);
+    g.gaps.push(100 * (r.top1 - std.top1));
+    groups.set(key, g);
+  }
+  return [...groups.values()];
 }
 
 /**
