@@ -16,6 +16,12 @@ export interface BatchNorm2dOptions {
   momentum?: number | null;
 }
 
+/** Per-channel scale and shift of an eval-mode batch norm: y = x * scale + shift. */
+export interface BnAffine {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
 /**
  * torch.nn.BatchNorm2d for NHWC. State-dict names follow PyTorch: weight (gamma, 1), bias (beta, 0), running_mean
  * (0), running_var (1), num_batches_tracked. Training mode normalises with batch statistics and updates the running
@@ -66,7 +72,7 @@ export class BatchNorm2d extends Module {
    * The eval-mode map as a per-channel affine y = x * scale + shift (scale = gamma / sqrt(running_var + eps),
    * shift = beta - running_mean * scale): what folding this norm into a conv before it, or into a sum of branches, uses.
    */
-  evalAffine(): { scale: Float32Array; shift: Float32Array } {
+  evalAffine(): BnAffine {
     const c = this.numFeatures;
     const scale = new Float32Array(c);
     const shift = new Float32Array(c);

@@ -7,7 +7,7 @@ export {
 } from './conv.js';
 export { RepConv2d, RepSeparableConv2d, type RepConvTemplate, type RepOptions } from './reparam.js';
 export { SqueezeExcite, makeDivisible, squeezeWidth, type SqueezeExciteOptions } from './squeeze_excite.js';
-export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm.js';
+export { BatchNorm2d, type BatchNorm2dOptions, type BnAffine } from './batchnorm.js';
 export {
   ReLU, ReLU6, HardSwish, Swish, SiLU, Sigmoid, HardSigmoid, Tanh, LeakyReLU, PReLU, activation, type ActivationName,
 } from './activation.js';

@@ -6,6 +6,7 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { getBackend, setBackend } from '../../backend/registry.js';
+import type { BnAffine } from '../../nn/batchnorm.js';
 import type { Module } from '../../nn/module.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { tidy } from '../../tensor/memory.js';
@@ -13,7 +14,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { traceOps, type OpEvent } from '../../tensor/trace.js';
 import { MAX_OPSET, MIN_OPSET, graph, model as modelProto, valueInfo } from './builder.js';
 import { encodeModel } from './encode.js';
-import { batchNormModule, emit, type BnAffine, type ExportContext } from './export_ops.js';
+import { batchNormModule, emit, type ExportContext } from './export_ops.js';
 import { GraphWriter, onnxDims } from './export_writer.js';
 
 export interface ExportOptions {

@@ -4,19 +4,13 @@
  */
 import { ArgumentError } from '../../errors.js';
 import type { ConvGeometry, PoolGeometry } from '../../backend/kernels.js';
-import { BatchNorm2d } from '../../nn/batchnorm.js';
+import { BatchNorm2d, type BnAffine } from '../../nn/batchnorm.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { OpEvent } from '../../tensor/trace.js';
 import { attr, floatTensor } from './builder.js';
 import { GraphWriter, onnxAxis, onnxDims, onnxOrder } from './export_writer.js';
 import { hwioToOihw, identityPerm, invertPerm, isDataPreserving, permuteShape, transposeData } from './layout.js';
-
-/** Per-channel scale and shift of an eval-mode batch norm: y = x * scale + shift. */
-export interface BnAffine {
-  scale: Float32Array;
-  shift: Float32Array;
-}
 
 export interface ExportContext {
   /** Modules by dotted path (events name the scope that ran them). */
