@@ -9,11 +9,11 @@
  * `*_dm2last` a depth multiplier of 2 in its last conv; `*_wd01`, `*_light` and `*_kd` try per-twin recipes: less
  * regularisation, or distillation from the trained standard twin. `standard_res_se` and its separable twin are both
  * SE-ResNets (an identity shortcut and a squeeze-and-excitation gate on each stage's second conv); `*_nocrop` train
- * without the random crop. `*_rep` train over-parameterised (RepVGG / MobileOne branches on every conv; `*_rep2` with two copies of each conv) and are
- * folded back into the plain twins' layers before they are measured. Prints a table and writes
- * bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
- * results already there (one per model, seed and number of epochs), so the models can be trained in separate
- * processes and the table covers all of them.
+ * without the random crop. `*_rep` train over-parameterised (RepVGG / MobileOne branches on every conv; `*_rep2`
+ * with two copies of each conv) and are folded back into the plain twins' layers before they are measured. Prints a
+ * table, then each separable model's gap to its twin per seed, and writes bench/results/accuracy.json with every
+ * figure, seed and setting. Runs of some models (--only) merge into the results already there (one per model, seed
+ * and number of epochs), so the models can be trained in separate processes and the tables cover all of them.
  *
  * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,standard_rep,separable_k5_linear_rep,separable_k5_linear_rep2,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
@@ -205,6 +205,11 @@ async function main(): Promise<void> {
     const twin = ENTRIES.find((e) => e.name === r.name)?.twin ?? 'standard';
     return merged.find((m) => m.name === twin && sameRun(m, r));
   };
+  /** Test top-1 minus the standard twin's, in points; undefined without a twin. */
+  const gapOf = (r: Result): number | undefined => {
+    const std = standardOf(r);
+    return std === undefined ? undefined : 100 * (r.top1 - std.top1);
+  };
   process.stdout.write(renderTable([
     { header: 'model', value: (r: Result) => r.name },
     { header: 'params', value: (r) => r.params },
@@ -216,7 +221,7 @@ async function main(): Promise<void> {
     { header: 'augment', value: (r) => [r.config.augment.cropPadding > 0 ? `crop ${r.config.augment.cropPadding}` : '', r.config.augment.horizontalFlip ? 'flip' : ''].filter((t) => t !== '').join(', ') || 'none' },
     { header: 'epochs', value: (r) => r.config.epochs, align: 'right' },
     { header: 'test top-1', value: (r) => `${(100 * r.top1).toFixed(2)}%`, align: 'right' },
-    { header: 'vs standard', value: (r) => { const std = standardOf(r); return std === undefined ? '' : `${(100 * (r.top1 - std.top1)).toFixed(2)} pt`; }, align: 'right' },
+    { header: 'vs standard', value: (r) => { const gap = gapOf(r); return gap === undefined ? '' : `${gap.toFixed(2)} pt`; }, align: 'right' },
     { header: 'train time', value: (r) => formatDuration(r.seconds), align: 'right' },
   ], merged) + '\n');
   process.stdout.write('\nGap to the standard twin over the seeds both were run at:\n' + renderTable([
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
     { header: 'gap per seed', value: (g) => g.gaps.map((d) => d.toFixed(2)).join(', '), align: 'right' },
     { header: 'mean gap', value: (g) => (g.gaps.reduce((a, d) => a + d, 0) / g.gaps.length).toFixed(2), align: 'right' },
     { header: 'worst', value: (g) => Math.min(...g.gaps).toFixed(2), align: 'right' },
-  ], seedGaps(merged, standardOf)) + '\n');
+  ], seedGaps(merged, gapOf)) + '\n');
 }
 
 interface SeedGaps {
@@ -238,15 +243,15 @@ interface SeedGaps {
 }
 
 /** The runs of each model that have a standard twin, grouped by model and schedule length (seeds in run order). */
-function seedGaps(runs: Result[], standardOf: (r: Result) => Result | undefined): SeedGaps[] {
+function seedGaps(runs: Result[], gapOf: (r: Result) => number | undefined): SeedGaps[] {
   const groups = new Map<string, SeedGaps>();
   for (const r of runs) {
-    const std = standardOf(r);
-    if (std === undefined) continue;
+    const gap = gapOf(r);
+    if (gap === undefined) continue;
     const key = `${r.name} ${r.config.epochs}`;
     const g = groups.get(key) ?? { name: r.name, epochs: r.config.epochs, seeds: [], gaps: [] };
     g.seeds.push(r.config.seed);
-    g.gaps.push(100 * (r.top1 - std.top1));
+    g.gaps.push(gap);
     groups.set(key, g);
   }
   return [...groups.values()];
