@@ -6,7 +6,7 @@
  * it into its depthwise-separable counterpart.
  */
 import { ArgumentError } from '../errors.js';
-import { ReLU } from '../nn/activation.js';
+import { activation, ReLU, type ActivationName } from '../nn/activation.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import { Conv2d } from '../nn/conv.js';
 import { Linear } from '../nn/linear.js';
@@ -42,11 +42,11 @@ function checkCount(value: number, what: string, builder: string): number {
   return value;
 }
 
-/** conv 3x3 (same size) -> BN -> ReLU, appended to `chain` as three numbered children. */
-function conv3x3BnRelu(chain: Chain, inChannels: number, outChannels: number, rng: Random): void {
+/** conv 3x3 (same size) -> BN -> activation (default ReLU), appended to `chain` as three numbered children. */
+function conv3x3BnAct(chain: Chain, inChannels: number, outChannels: number, rng: Random, act: ActivationName = 'relu'): void {
   chain.append(new Conv2d({ inChannels, outChannels, kernelSize: 3, padding: 1, bias: false, rng }));
   chain.append(new BatchNorm2d({ numFeatures: outChannels }));
-  chain.append(new ReLU());
+  chain.append(activation(act));
 }
 
 /** `features` -> global average pool -> Linear, as `features`, `avgpool`, `classifier`. */
@@ -65,26 +65,28 @@ export interface VggStyleOptions extends BaselineOptions {
   residual?: boolean;
   /** A squeeze-and-excitation gate (SENet: ratio 1/4, ReLU, sigmoid) after the batch norm of those convs. Default false. */
   squeezeExcite?: boolean;
+  /** After every batch norm (the SE gate's inner one excepted). Default 'relu'; 'swish' as EfficientNet. */
+  activation?: ActivationName;
 }
 
 /**
- * conv 3x3 (same size, same channels) -> BN [-> SE] [+ input] -> ReLU: the second and later convs of a VGG stage
- * with ResNet's identity shortcut and/or SENet's gate where SE-ResNet puts it (on the branch, before the sum).
- * Keys: conv, bn, se, relu.
+ * conv 3x3 (same size, same channels) -> BN [-> SE] [+ input] -> activation (default ReLU): the second and later
+ * convs of a VGG stage with ResNet's identity shortcut and/or SENet's gate where SE-ResNet puts it (on the branch,
+ * before the sum). Keys: conv, bn, se, act.
  */
 export class ConvUnit extends Container {
-  constructor(channels: number, readonly residual: boolean, readonly squeezeExcite: boolean, rng: Random) {
+  constructor(channels: number, readonly residual: boolean, readonly squeezeExcite: boolean, rng: Random, act: ActivationName = 'relu') {
     super();
     this.registerModule('conv', new Conv2d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, bias: false, rng }));
     this.registerModule('bn', new BatchNorm2d({ numFeatures: channels }));
     if (squeezeExcite) this.registerModule('se', new SqueezeExcite({ channels, ratio: 0.25, rng }));
-    this.registerModule('relu', new ReLU());
+    this.registerModule('act', activation(act));
   }
 
   forward(x: Tensor): Tensor {
     let y = this.child('bn').call(this.child('conv').call(x));
     if (this.squeezeExcite) y = this.child('se').call(y);
-    return this.child('relu').call(this.residual ? add(y, x) : y);
+    return this.child('act').call(this.residual ? add(y, x) : y);
   }
 }
 
@@ -110,13 +112,14 @@ export class VggStyle extends Chain {
     let channels = checkInChannels(options.inChannels ?? 3, where);
     const rng = options.rng ?? globalRandom;
     const units = options.residual === true || options.squeezeExcite === true;
+    const act = options.activation ?? 'relu';
 
     const features = new Chain();
     for (let s = 0; s < stages; s++) {
       const out = width * 2 ** Math.min(s, 3);
       for (let i = 0; i < convs; i++) {
-        if (i > 0 && units) features.append(new ConvUnit(out, options.residual === true, options.squeezeExcite === true, rng));
-        else conv3x3BnRelu(features, channels, out, rng);
+        if (i > 0 && units) features.append(new ConvUnit(out, options.residual === true, options.squeezeExcite === true, rng, act));
+        else conv3x3BnAct(features, channels, out, rng, act);
         channels = out;
       }
       features.append(new MaxPool2d({ kernelSize: 2 }));
@@ -232,11 +235,11 @@ export class SmallCnn extends Chain {
     const rng = options.rng ?? globalRandom;
 
     const features = new Chain();
-    conv3x3BnRelu(features, inChannels, width, rng);
+    conv3x3BnAct(features, inChannels, width, rng);
     features.append(new MaxPool2d({ kernelSize: 2 }));
-    conv3x3BnRelu(features, width, 2 * width, rng);
+    conv3x3BnAct(features, width, 2 * width, rng);
     features.append(new MaxPool2d({ kernelSize: 2 }));
-    conv3x3BnRelu(features, 2 * width, 4 * width, rng);
+    conv3x3BnAct(features, 2 * width, 4 * width, rng);
     classifierHead(this, features, 4 * width, this.numClasses, rng);
     initLikeTorchvision(this, 'default', rng);
   }

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyse } from '../../src/cost/analyse.js';
 import { ArgumentError } from '../../src/errors.js';
+import { ReLU, Swish } from '../../src/nn/activation.js';
 import { Conv2d } from '../../src/nn/conv.js';
+import type { Module } from '../../src/nn/module.js';
 import { BasicBlock, ConvUnit, resnetStyle, smallCnn, vggStyle } from '../../src/models/baselines.js';
 import { separabilize } from '../../src/models/separabilize.js';
 import { SqueezeExcite } from '../../src/nn/squeeze_excite.js';
-import { relu } from '../../src/ops/activation.js';
+import { relu, swish } from '../../src/ops/activation.js';
 import { add } from '../../src/ops/elementwise.js';
 import { crossEntropy } from '../../src/ops/softmax.js';
 import { Random } from '../../src/tensor/random.js';
@@ -33,6 +35,24 @@ test('vggStyle: stages of 3x3 convs doubling up to 8x width, 2x2 pools; forward 
   assert.deepEqual(y.shape, [2, 5]);
   assert.ok(allFinite(y));
   assert.deepEqual(vggStyle({ stages: 6 }).modules().filter((m) => m instanceof Conv2d).map((c) => (c as Conv2d).outChannels).slice(-2), [512, 512]);
+});
+
+test('vggStyle activation: every conv unit and its separable twin end in that activation', () => {
+  const options = { width: 4, stages: 2, convsPerStage: 2, numClasses: 3, inChannels: 1, resolution: 8 };
+  const names = (m: Module): string[] => m.modules().filter((c) => c instanceof ReLU || c instanceof Swish).map((c) => c.constructor.name);
+  const model = vggStyle({ ...options, activation: 'swish', rng: new Random(2) });
+  assert.deepEqual(names(model), Array(4).fill('Swish'));
+  assert.deepEqual(names(vggStyle({ ...options, residual: true, activation: 'swish' })), Array(4).fill('Swish'));
+  assert.deepEqual(names(vggStyle(options)), Array(4).fill('ReLU'));
+  // Linear depthwise -> pointwise (no activation between), then the original conv's swish.
+  assert.deepEqual(names(separabilize(model, { batchNorm: true, keepStem: true, rng: new Random(5) }).model), Array(4).fill('Swish'));
+  // conv -> BN -> swish, from the model's own children.
+  model.eval();
+  const x = randomImages([2, 8, 8, 1]);
+  const [conv, bn, act] = [0, 1, 2].map((i) => model.namedModules().find(([k]) => k === `features.${i}`)![1]);
+  const y = bn.call(conv.call(x));
+  assert.deepEqual([...act.call(y).data], [...swish(y).data]);
+  assert.throws(() => vggStyle({ ...options, activation: 'gelu' as never }), (e) => e instanceof ArgumentError && /gelu/.test(e.message));
 });
 
 test('vggStyle residual / squeezeExcite: later convs of a stage are SE-ResNet units; separabilize keeps shortcut and gate', () => {
