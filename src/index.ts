@@ -20,6 +20,7 @@ export { compareConv, type ConvComparison } from './cost/compare.js';
 export { SGD, Adam, AdamW, RMSprop, Optimizer, clipGradNorm, type OptimizerState } from './train/optimizer.js';
 export { constant, cosineWithWarmup, stepDecay, oneCycle, type Schedule } from './train/schedule.js';
 export { ModelEMA } from './train/ema.js';
+export { recomputeBatchNormStats } from './train/bn_stats.js';
 export { ClassificationMetrics, topK } from './train/metrics.js';
 export { fit, evaluate, restoreTraining, type FitOptions, type FitResult, type EpochInfo, type StepInfo, type EvalResult } from './train/trainer.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './train/checkpoint_codec.js';

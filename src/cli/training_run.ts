@@ -27,6 +27,8 @@ export interface PreparedRun {
   model: Module;
   train: DataLoader;
   test: DataLoader;
+  /** With config.bnRecompute: what recomputes batch-norm statistics before each evaluation. */
+  bnStats?: { loader: DataLoader; batches: number };
   numClasses: number;
   classNames?: readonly string[];
   imageShape: readonly [number, number, number];
@@ -52,11 +54,11 @@ export function prepareRun(config: RunConfig): PreparedRun {
   };
   const normalize = full.normalize;
   const model = modelFromConfig(full);
-  const train = new DataLoader(limited(trainSet, config.limit, config.seed), {
-    batchSize: config.batch, shuffle: true, seed: config.seed, augment: config.augment, normalize,
-  });
+  const trainImages = limited(trainSet, config.limit, config.seed);
+  const train = new DataLoader(trainImages, { batchSize: config.batch, shuffle: true, seed: config.seed, augment: config.augment, normalize });
   const test = new DataLoader(split.test, { batchSize: Math.max(config.batch, 256), shuffle: false, normalize });
-  return { config: full, model, train, test, numClasses: trainSet.numClasses, classNames: trainSet.classNames, imageShape: [h, w, c] };
+  const bnStats = config.bnRecompute ? { loader: new DataLoader(trainImages, { batchSize: config.batch, shuffle: true, seed: config.seed, normalize }), batches: config.bnRecompute } : undefined;
+  return { config: full, model, train, test, bnStats, numClasses: trainSet.numClasses, classNames: trainSet.classNames, imageShape: [h, w, c] };
 }
 
 /** The options every command that reads a trained checkpoint takes. */
@@ -217,6 +219,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions): Promise<
     model: run.model, optimizer, train: run.train, test: run.test, epochs: run.config.epochs, numClasses: run.numClasses,
     schedule: makeSchedule(run.config, run.train.length), labelSmoothing: run.config.labelSmoothing, clipNorm: run.config.clipNorm,
     distill: teacher && { teacher, weight: run.config.distill!.weight, temperature: run.config.distill!.temperature },
+    recomputeBnStats: run.bnStats,
     saveCheckpoint: (c) => saveCheckpoint(ckptPath, c).catch((err: unknown) => {
       throw err instanceof SepconvError ? err : writeFailed(ckptPath, err);
     }),

@@ -30,7 +30,8 @@ export interface BnAffine {
 export class BatchNorm2d extends Module {
   readonly numFeatures: number;
   readonly eps: number;
-  readonly momentum: number | null;
+  /** See {@link BatchNorm2dOptions.momentum}; may change between batches (recomputeBatchNormStats sets null for a while). */
+  momentum: number | null;
   /** gamma. */
   readonly weight: Tensor;
   /** beta. */
@@ -66,6 +67,13 @@ export class BatchNorm2d extends Module {
     // Counted only once the op has accepted the batch.
     this.numBatchesTracked.data[0] = seen;
     return y;
+  }
+
+  /** Forgets the running statistics (mean 0, variance 1, no batches seen), as PyTorch's reset_running_stats. */
+  resetRunningStats(): void {
+    this.runningMean.data.fill(0);
+    this.runningVar.data.fill(1);
+    this.numBatchesTracked.data[0] = 0;
   }
 
   /**

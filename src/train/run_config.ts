@@ -34,6 +34,12 @@ export interface RunConfig {
    * an identity; checkpoints hold the branches, and a model rebuilt from one for inference has them folded.
    */
   overparameterize?: number;
+  /**
+   * Before each evaluation, recompute batch-norm running statistics over this many unaugmented training batches
+   * (recomputeBatchNormStats): stale running averages can wreck an over-parameterised run's eval pass. Absent or 0:
+   * use the running averages.
+   */
+  bnRecompute?: number;
   width?: number;
   data: string;
   epochs: number;

@@ -12,6 +12,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkBatches, recomputeBatchNormStats } from './bn_stats.js';
 import type { Checkpoint } from './checkpoint_codec.js';
 import type { ModelEMA } from './ema.js';
 import { ClassificationMetrics } from './metrics.js';
@@ -63,6 +64,12 @@ export interface FitOptions {
   /** Clip the global gradient norm to this value. */
   clipNorm?: number;
   ema?: ModelEMA;
+  /**
+   * Before each epoch's test pass, recompute batch-norm running statistics over the first `batches` batches of
+   * `loader` (rewound each time, so every epoch and a resumed run use the same ones); see recomputeBatchNormStats.
+   * Running statistics are used only in eval mode, so training itself is unchanged.
+   */
+  recomputeBnStats?: { loader: DataLoader; batches: number };
   /**
    * Stores a snapshot (after every epoch, every `checkpointEverySteps` steps and when stopped), e.g.
    * `(c) => saveCheckpoint(path, c)` in Node; a callback keeps this loop free of file-system code for browsers.
@@ -154,6 +161,9 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const rng = opts.rng ?? globalRandom;
   const history: EpochInfo[] = [];
   let globalStep = 0;
+  const bn = opts.recomputeBnStats;
+  if (bn !== undefined) checkBatches(bn.batches, 'fit: recomputeBnStats.batches');
+  const bnStart = bn?.loader.state();
   if (opts.resume !== undefined) {
     restoreTraining(opts.resume, opts);
     globalStep = opts.resume.step;
@@ -219,9 +229,14 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       }
     }
     const train_ = metrics.summary();
-    const test = opts.test === undefined ? undefined
-      : opts.ema !== undefined ? opts.ema.withAveragedWeights(() => evaluate(model, opts.test!, opts.numClasses))
-      : evaluate(model, opts.test, opts.numClasses);
+    const testPass = (): EvalResult => {
+      if (bn !== undefined) {
+        bn.loader.restore(bnStart!);
+        recomputeBatchNormStats(model, bn.loader, bn.batches);
+      }
+      return evaluate(model, opts.test!, opts.numClasses);
+    };
+    const test = opts.test === undefined ? undefined : opts.ema !== undefined ? opts.ema.withAveragedWeights(testPass) : testPass();
     const info: EpochInfo = {
       epoch, train: { loss: train_.loss, top1: train_.top1, top5: train_.top5 }, test, lr: optimizer.lr,
       seconds: (performance.now() - started) / 1000,

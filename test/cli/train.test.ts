@@ -91,6 +91,8 @@ test('train --rep 2 trains over-parameterised, keeps the branches in the checkpo
   const keys = [...ckpt.model.keys()];
   for (const branch of ['depthwise.conv1.conv.weight', 'depthwise.scale.bn.running_var', 'depthwise.skip.weight', 'pointwise.conv1.bn.weight'])
     assert.ok(keys.some((k) => k.endsWith(branch)), `a ${branch} in ${keys.join(', ')}`);
+  // Batch-norm statistics recomputed before each evaluation (and so saved): the default with --rep.
+  assert.equal(ckpt.config.bnRecompute, 20);
   const log = JSON.parse(readFileSync(join(out, 'log.jsonl'), 'utf8').trim());
   const ev = sepconv('eval', '--checkpoint', join(out, 'checkpoint.safetensors'), '--json');
   assert.equal(ev.status, 0, ev.stderr);
@@ -133,6 +135,7 @@ test('train rejects bad options and unwritable output before training', () => {
   assert.match(oneLineError(sepconv('train', '--optimizer', 'lbfgs')), /--optimizer must be one of sgd, adam, adamw, rmsprop/);
   assert.match(oneLineError(sepconv('train', '--data', 'imagenet')), /dataset 'imagenet'.*use one of: mnist/);
   assert.match(oneLineError(sepconv('train', '--rep', '0')), /--rep must be a positive integer, got '0'/);
+  assert.match(oneLineError(sepconv('train', '--bn-recompute', 'all')), /--bn-recompute must be a number >= 0, got 'all'/);
   assert.match(oneLineError(sepconv('train', '--resume', '--out', join(dir, 'nothing-here'))), /no checkpoint at/);
   const blocker = join(dir, 'a-file');
   writeFileSync(blocker, '');

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { NumericsError, Random, manualSeed, memory, nn } from '../../src/index.js';
 import { DataLoader, ImageDataset } from '../../src/data/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { recomputeBatchNormStats } from '../../src/train/bn_stats.js';
 import { ModelEMA } from '../../src/train/ema.js';
 import { Adam } from '../../src/train/optimizer.js';
 import { cosineWithWarmup } from '../../src/train/schedule.js';
@@ -104,6 +105,22 @@ test('weight EMA evaluates with averaged weights and restores the trained ones',
   assert.notDeepEqual(Array.from(averaged), Array.from(trained));
   ema.withAveragedWeights(() => assert.deepEqual(run.model.parameters()[0].data, averaged));
   assert.deepEqual(run.model.parameters()[0].data, trained);
+});
+
+test('recomputeBnStats: training unchanged, every eval pass uses statistics from the same first batches', async () => {
+  const plain = setup();
+  await fit(plain);
+  const run = setup();
+  const bnLoader = () => new DataLoader(quadrants(64, 3), { batchSize: 8, seed: 5 });
+  const { history } = await fit({ ...run, recomputeBnStats: { loader: bnLoader(), batches: 3 } });
+  // Running statistics are used only in eval mode, and the pass draws no random numbers (the net has dropout).
+  for (const [p, q] of plain.model.parameters().map((t, i) => [t, run.model.parameters()[i]]))
+    assert.deepEqual(q.data, p.data);
+  // After the last epoch: the statistics of the loader's first 3 batches (rewound, not batches 25-27).
+  recomputeBatchNormStats(plain.model, bnLoader(), 3);
+  for (const [name, t] of plain.model.stateDict()) assert.deepEqual(run.model.stateDict().get(name)!.data, t.data, name);
+  assert.equal(history[7].test!.top1, evaluate(plain.model, plain.test, 4).top1);
+  await assert.rejects(fit({ ...setup(), recomputeBnStats: { loader: bnLoader(), batches: 0 } }), /recomputeBnStats.batches must be an integer >= 1/);
 });
 
 test('an exploding loss stops training with a NumericsError', async () => {

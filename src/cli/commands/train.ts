@@ -27,6 +27,7 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
   };
   const optimizer = num('optimizer', (t, o) => parseChoice(t, o, OPTIMIZERS), 'adam' as RunConfig['optimizer']);
   const teacher = opt('teacher');
+  const rep = num('rep', parsePositiveInt, undefined as number | undefined);
   for (const o of ['distill-weight', 'distill-temperature'])
     if (teacher === undefined && opt(o) !== undefined) throw new UsageError(`--${o} needs --teacher FILE (the trained checkpoint to distil from)`);
   return {
@@ -34,7 +35,8 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
     separable: ctx.flag('separable'),
     keepStem: ctx.flag('keep-stem'),
     depthwiseKernelSize: num('dw-kernel', parsePositiveInt, undefined as number | undefined),
-    overparameterize: num('rep', parsePositiveInt, undefined as number | undefined),
+    overparameterize: rep,
+    bnRecompute: num('bn-recompute', (t, o) => Math.floor(nonNegative(t, o)), rep === undefined ? 0 : 20),
     width: num('width', parsePositiveNumber, undefined as number | undefined),
     data: opt('data') ?? 'mnist',
     epochs: num('epochs', parsePositiveInt, 2),
@@ -63,6 +65,7 @@ export const trainOptions = {
   'keep-stem': { type: 'boolean', description: 'with --separable: leave the first conv standard, as MobileNets do' },
   'dw-kernel': { type: 'string', valueName: 'K', description: 'with --separable: depthwise kernel size (odd, >= the replaced one; 5 as in MobileNetV3)' },
   rep: { type: 'string', valueName: 'K', description: 'train over-parameterised (RepVGG, MobileOne): each conv as K conv + BN branches, a 1x1 one and an identity, folded back into one conv for eval, predict and export' },
+  'bn-recompute': { type: 'string', valueName: 'N', description: 'before each evaluation, recompute batch-norm statistics over N unaugmented training batches (0: off)', defaultText: '20 with --rep, else 0' },
   width: { type: 'string', valueName: 'W', description: 'width (channels of the first stage) or width multiplier, per builder' },
   data: { type: 'string', valueName: 'SPEC', description: `dataset: ${DATASET_SPECS.join('; ')}`, defaultText: 'mnist' },
   epochs: { type: 'string', valueName: 'N', description: 'epochs to train', defaultText: '2' },
