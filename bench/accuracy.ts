@@ -11,10 +11,10 @@
  * SE-ResNets (an identity shortcut and a squeeze-and-excitation gate on each stage's second conv); `*_nocrop` train
  * without the random crop. `*_rep` train over-parameterised (RepVGG / MobileOne branches on every conv; `*_rep2`
  * with two copies of each conv) and are folded back into the plain twins' layers before they are measured; `*_swish`
- * use swish instead of ReLU in both twins. Prints a
- * table, then each separable model's gap to its twin per seed, and writes bench/results/accuracy.json with every
- * figure, seed and setting. Runs of some models (--only) merge into the results already there (one per model, seed
- * and number of epochs), so the models can be trained in separate processes and the tables cover all of them.
+ * use swish instead of ReLU in both twins. Prints a table, then each separable model's gap to its twin per seed, and
+ * writes bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
+ * results already there (one per model, seed and number of epochs), so the models can be trained in separate
+ * processes and the tables cover all of them.
  *
  * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,standard_rep,separable_k5_linear_rep,separable_k5_linear_rep2,standard_swish,separable_k5_linear_swish,mobilenet_v2]
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
