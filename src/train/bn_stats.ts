@@ -6,8 +6,8 @@
  * test top-1 after epoch 5 was 40.00% with the running averages (one channel's mean 3.4 standard deviations off) and
  * 91.79% with statistics recomputed over 20 unaugmented training batches.
  */
-import { ArgumentError } from '../errors.js';
 import type { DataLoader } from '../data/dataloader.js';
+import { checkInt } from '../nn/args.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -21,7 +21,7 @@ import { tidy } from '../tensor/memory.js';
  * without batch norms is left alone and the loader is not read.
  */
 export function recomputeBatchNormStats(model: Module, loader: DataLoader, batches: number): void {
-  checkBatches(batches, 'recomputeBatchNormStats: batches');
+  checkInt(batches, 'recomputeBatchNormStats: batches');
   const norms = model.modules().filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
   if (norms.length === 0) return;
   const saved = norms.map((bn) => ({ momentum: bn.momentum, mean: bn.runningMean.data.slice(), variance: bn.runningVar.data.slice(), seen: bn.numBatchesTracked.data[0] }));
@@ -48,9 +48,4 @@ export function recomputeBatchNormStats(model: Module, loader: DataLoader, batch
     norms.forEach((bn, i) => (bn.momentum = saved[i].momentum));
     for (const [m, training] of modes) m.training = training;
   }
-}
-
-/** Throws unless `batches` is an integer >= 1; `what` names the argument. */
-export function checkBatches(batches: number, what: string): void {
-  if (!Number.isInteger(batches) || batches < 1) throw new ArgumentError(`${what} must be an integer >= 1, got ${batches}`);
 }

@@ -5,6 +5,7 @@
  */
 import type { Batch, DataLoader } from '../data/dataloader.js';
 import { ArgumentError, NumericsError } from '../errors.js';
+import { checkInt } from '../nn/args.js';
 import type { Module } from '../nn/module.js';
 import { add, mulScalar } from '../ops/elementwise.js';
 import { crossEntropy, distillationLoss } from '../ops/softmax.js';
@@ -12,7 +13,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/memory.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkBatches, recomputeBatchNormStats } from './bn_stats.js';
+import { recomputeBatchNormStats } from './bn_stats.js';
 import type { Checkpoint } from './checkpoint_codec.js';
 import type { ModelEMA } from './ema.js';
 import { ClassificationMetrics } from './metrics.js';
@@ -162,7 +163,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const history: EpochInfo[] = [];
   let globalStep = 0;
   const bn = opts.recomputeBnStats;
-  if (bn !== undefined) checkBatches(bn.batches, 'fit: recomputeBnStats.batches');
+  if (bn !== undefined) checkInt(bn.batches, 'fit: recomputeBnStats.batches');
   const bnStart = bn?.loader.state();
   if (opts.resume !== undefined) {
     restoreTraining(opts.resume, opts);
