@@ -242,3 +242,56 @@ export class SeparableConv2d extends Module {
     return this.pointwise.call(y);
   }
 }
+
+export interface BlueprintSeparableConv2dOptions extends ConvWindowOptions {
+  inChannels: number;
+  outChannels: number;
+  /** Bias of the depthwise conv, the last one. */
+  bias?: boolean;
+  /** BatchNorm2d between pointwise and depthwise. Default false (BSConv-U as published). */
+  batchNorm?: boolean;
+  /** Activation between them (after the BN if any): a name, a module, or null (default). */
+  activation?: ActivationName | Module | null;
+  bnEps?: number;
+  bnMomentum?: number | null;
+  rng?: Random;
+}
+
+/**
+ * Blueprint separable convolution, BSConv-U (Haase & Amthor, CVPR 2020): pointwise 1x1 -> [BatchNorm2d] ->
+ * [activation] -> depthwise KxK, SeparableConv2d's factors in the other order. Each output channel's filter is then
+ * one KxK "blueprint" scaled along the input depth by a weight vector, which fits the correlations trained
+ * filters show along their depth; the depthwise-first order assumes correlations across filters instead. Costs
+ * Cin * Cout (at the input's resolution) + K^2 * Cout per pixel.
+ */
+export class BlueprintSeparableConv2d extends Module {
+  readonly pointwise: PointwiseConv2d;
+  readonly bn: BatchNorm2d | null;
+  readonly act: Module | null;
+  readonly depthwise: DepthwiseConv2d;
+
+  constructor(o: BlueprintSeparableConv2dOptions) {
+    super();
+    const rng = o.rng ?? globalRandom;
+    checkInt(o.inChannels, 'BlueprintSeparableConv2d: inChannels');
+    checkInt(o.outChannels, 'BlueprintSeparableConv2d: outChannels');
+    const w = window(o, 'BlueprintSeparableConv2d');
+    this.pointwise = this.registerModule('pointwise', new PointwiseConv2d({ inChannels: o.inChannels, outChannels: o.outChannels, bias: false, rng }));
+    this.bn = (o.batchNorm ?? false)
+      ? this.registerModule('bn', new BatchNorm2d({ numFeatures: o.outChannels, eps: o.bnEps, momentum: o.bnMomentum }))
+      : null;
+    const act = o.activation ?? null;
+    this.act = act === null ? null : this.registerModule('act', typeof act === 'string' ? activation(act) : act);
+    this.depthwise = this.registerModule('depthwise', new DepthwiseConv2d({
+      channels: o.outChannels, kernelSize: w.kernel, stride: w.stride, padding: w.padding, dilation: w.dilation,
+      bias: o.bias ?? true, rng,
+    }));
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = this.pointwise.call(x);
+    if (this.bn !== null) y = this.bn.call(y);
+    if (this.act !== null) y = this.act.call(y);
+    return this.depthwise.call(y);
+  }
+}

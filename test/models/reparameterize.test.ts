@@ -6,7 +6,7 @@ import { vggStyle } from '../../src/models/baselines.js';
 import { overparameterize, reparameterize } from '../../src/models/reparameterize.js';
 import { separabilize } from '../../src/models/separabilize.js';
 import { Sequential } from '../../src/nn/containers.js';
-import { Conv2d, PointwiseConv2d, SeparableConv2d } from '../../src/nn/conv.js';
+import { BlueprintSeparableConv2d, Conv2d, PointwiseConv2d, SeparableConv2d } from '../../src/nn/conv.js';
 import { Linear } from '../../src/nn/linear.js';
 import type { Module } from '../../src/nn/module.js';
 import { RepConv2d, RepSeparableConv2d } from '../../src/nn/reparam.js';
@@ -61,6 +61,30 @@ test('overparameterize, train, reparameterize: the folded separable twin compute
   // The inference plan runs the folded layers (a depthwise conv with a bias, no batch norm after it) as eager does.
   const plan = await compile(model, [6, 8, 8, 1]);
   assertClose(plan.run(x).data, trained, { rtol: 1e-4, atol: 1e-5 }, 'compiled');
+});
+
+test('overparameterize gives the pointwise and depthwise convs of a BSConv-U twin their branches; reparameterize folds them back', () => {
+  const model = separabilize(vggStyle({ ...options, rng: new Random(1) }), { order: 'pointwise-first', batchNorm: true, keepStem: true, depthwiseKernelSize: 5, rng: new Random(2) }).model;
+  const plain = analyse(model, [8, 8, 1]).totals;
+  const blueprints = typesOf(model, BlueprintSeparableConv2d);
+  assert.ok(blueprints.length > 0);
+  overparameterize(model, { rng: new Random(3) });
+  assert.deepEqual(typesOf(model, RepConv2d).filter((p) => p !== 'features.0'), blueprints.flatMap((b) => [`${b}.pointwise`, `${b}.depthwise`]));
+  const x = randomImages([6, 8, 8, 1], 4);
+  const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
+  const sgd = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  for (let step = 0; step < 4; step++) {
+    crossEntropy(model.call(x), labels).backward();
+    sgd.step();
+    model.zeroGrad();
+  }
+  model.eval();
+  const trained = noGrad(() => model.call(x).data.slice());
+  reparameterize(model);
+  assert.deepEqual(typesOf(model, RepConv2d), []);
+  assert.deepEqual(typesOf(model, BlueprintSeparableConv2d), blueprints);
+  assertClose(noGrad(() => model.call(x).data), trained, { rtol: 1e-4, atol: 1e-5 });
+  assert.equal(analyse(model, [8, 8, 1]).totals.macs, plain.macs);
 });
 
 test('reparameterize leaves a model without branches as it was; both transforms refuse a bare conv', () => {

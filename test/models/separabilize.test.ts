@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import { analyse } from '../../src/cost/analyse.js';
 import { ArgumentError } from '../../src/errors.js';
 import { Residual, Sequential } from '../../src/nn/containers.js';
-import { Conv2d, SeparableConv2d } from '../../src/nn/conv.js';
+import { BlueprintSeparableConv2d, Conv2d, SeparableConv2d } from '../../src/nn/conv.js';
 import { resnetStyle, smallCnn } from '../../src/models/baselines.js';
 import { Chain } from '../../src/models/chain.js';
+import { modelInputChannels } from '../../src/models/input_channels.js';
 import { mobilenetV3Small } from '../../src/models/mobilenet_v3.js';
 import { separabilize } from '../../src/models/separabilize.js';
 import { crossEntropy } from '../../src/ops/softmax.js';
@@ -150,6 +151,31 @@ test('separabilize depthMultiplier gives chosen layers more depthwise filters, k
   assert.equal(report.layers[1].after.macs, 36 * (9 * 8 + 8 * 8));
   assert.throws(() => separabilize(new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3 })), { depthMultiplier: 1.5, inputShape: [8, 8, 2] }),
     /depthMultiplier/);
+});
+
+test("separabilize order 'pointwise-first' gives BlueprintSeparableConv2d layers (BSConv-U) with the same output shapes", () => {
+  const seq = new Sequential(
+    new Conv2d({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 'same', bias: false }),
+    new Conv2d({ inChannels: 4, outChannels: 8, kernelSize: 3, stride: 2, padding: 1 }));
+  const x = randomImages([1, 9, 9, 2]);
+  const shape = seq.call(x).shape;
+  const { report } = separabilize(seq, { order: 'pointwise-first', depthwiseKernelSize: 5, batchNorm: true, inputShape: [9, 9, 2] });
+  const [first, second] = [0, 1].map((i) => seq.at(i) as BlueprintSeparableConv2d);
+  assert.ok(first instanceof BlueprintSeparableConv2d && second instanceof BlueprintSeparableConv2d);
+  assert.deepEqual([first.pointwise.inChannels, first.pointwise.outChannels, first.depthwise.channels], [2, 4, 4]);
+  assert.deepEqual(second.depthwise.kernelSize, [5, 5]);
+  assert.deepEqual(second.depthwise.stride, [2, 2]);
+  assert.equal(first.depthwise.bias, null, 'the replaced conv had no bias');
+  assert.notEqual(second.depthwise.bias, null, 'the replaced conv had a bias: the last conv (depthwise) keeps it');
+  assert.ok(first.bn !== null);
+  assert.deepEqual(seq.call(x).shape, shape);
+  assert.equal(modelInputChannels(seq), 2, 'found from the first pointwise conv');
+  // The pointwise conv runs at the input's 9x9, the strided depthwise conv over the output channels at 5x5.
+  assert.equal(report.layers[1].after.macs, 81 * 4 * 8 + 25 * 25 * 8);
+  assert.throws(() => separabilize(new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3 })), { order: 'pointwise-first', depthMultiplier: 2, inputShape: [8, 8, 2] }),
+    /depthMultiplier applies to the depthwise-first order only/);
+  assert.throws(() => separabilize(new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3 })), { order: 'sideways' as 'pointwise-first', inputShape: [8, 8, 2] }),
+    /order must be 'depthwise-first' or 'pointwise-first', got "sideways"/);
 });
 
 test('separabilize works inside nn containers (Sequential, Residual), and needs an input shape it can find', () => {

@@ -77,6 +77,49 @@ test('SeparableConv2d equals depthwise -> batch norm -> activation -> pointwise 
   assert.deepEqual(Object.keys(shapes(withModule)), ['depthwise.weight', 'act.weight', 'pointwise.weight', 'pointwise.bias']);
 });
 
+test('BlueprintSeparableConv2d equals pointwise -> batch norm -> activation -> depthwise done by hand', () => {
+  const bs = new nn.BlueprintSeparableConv2d({
+    inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 'same', batchNorm: true, activation: 'relu', rng: new Random(7),
+  });
+  assert.deepEqual(shapes(bs), {
+    'pointwise.weight': [4, 6], 'bn.weight': [6], 'bn.bias': [6], 'depthwise.weight': [3, 3, 6], 'depthwise.bias': [6],
+  });
+  assert.equal(bs.pointwise.bias, null, 'no pointwise bias: the batch norm or the depthwise bias absorbs it');
+  const x = randomTensor([2, 5, 5, 4], 8);
+  const runningMean = bs.bn!.runningMean.clone();
+  const runningVar = bs.bn!.runningVar.clone();
+  const manual = ops.depthwiseConv2d(
+    ops.relu(ops.batchNorm2d(ops.pointwiseConv2d(x, bs.pointwise.weight, null), {
+      gamma: bs.bn!.weight, beta: bs.bn!.bias, runningMean, runningVar, training: true,
+    })),
+    bs.depthwise.weight, bs.depthwise.bias, { stride: 2, padding: 'same' });
+  const y = bs.call(x);
+  assert.deepEqual(y.shape, [2, 3, 3, 6]);
+  assert.deepEqual(y.toArray(), manual.toArray());
+  assert.deepEqual(bs.bn!.runningMean.toArray(), runningMean.toArray(), 'running statistics updated as by the op');
+});
+
+test('BlueprintSeparableConv2d without batch norm is the standard conv whose filters are depthwise blueprints scaled by pointwise weights', () => {
+  const bs = new nn.BlueprintSeparableConv2d({ inChannels: 3, outChannels: 5, kernelSize: [3, 5], padding: [1, 2], dilation: [2, 1], rng: new Random(9) });
+  assert.equal(bs.bn, null);
+  assert.deepEqual(bs.namedChildren().map(([k]) => k), ['pointwise', 'depthwise']);
+  // W[kh, kw, ci, co] = pw[ci, co] * dw[kh, kw, co]: one KxK blueprint per output channel, weighted along the depth.
+  const [kh, kw, cin, cout] = [3, 5, 3, 5];
+  const [pw, dw] = [bs.pointwise.weight.data, bs.depthwise.weight.data];
+  const full = new Float32Array(kh * kw * cin * cout);
+  for (let k = 0; k < kh * kw; k++)
+    for (let c = 0; c < cin; c++)
+      for (let o = 0; o < cout; o++) full[(k * cin + c) * cout + o] = pw[c * cout + o] * dw[k * cout + o];
+  const conv = new nn.Conv2d({ inChannels: cin, outChannels: cout, kernelSize: [kh, kw], padding: [1, 2], dilation: [2, 1], rng: new Random(10) });
+  conv.weight.data.set(full);
+  conv.bias!.data.set(bs.depthwise.bias!.data);
+  const x = randomTensor([2, 8, 7, 3], 11);
+  const [y, want] = [bs.call(x), conv.call(x)];
+  assert.deepEqual(y.shape, [2, 6, 7, 5]);
+  assert.deepEqual(y.shape, want.shape);
+  y.data.forEach((v, i) => assert.ok(Math.abs(v - want.data[i]) < 1e-5, `element ${i}: ${v} vs ${want.data[i]}`));
+});
+
 test('conv layers reject bad configurations at construction with the layer and argument named', () => {
   assert.throws(() => new nn.Conv2d({ inChannels: 0, outChannels: 4, kernelSize: 3 }), /Conv2d: inChannels must be an integer >= 1, got 0/);
   assert.throws(() => new nn.Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 0 }), /Conv2d: kernelSize/);
@@ -89,4 +132,6 @@ test('conv layers reject bad configurations at construction with the layer and a
   assert.throws(() => new nn.PointwiseConv2d({ inChannels: 4, outChannels: -1 }), /PointwiseConv2d: outChannels/);
   assert.throws(() => new nn.SeparableConv2d({ inChannels: 4, outChannels: 0, kernelSize: 3 }), /SeparableConv2d: outChannels/);
   assert.throws(() => new nn.SeparableConv2d({ inChannels: 4, outChannels: 4, kernelSize: [3, 0] }), /SeparableConv2d: kernelSize/);
+  assert.throws(() => new nn.BlueprintSeparableConv2d({ inChannels: 0, outChannels: 4, kernelSize: 3 }), /BlueprintSeparableConv2d: inChannels/);
+  assert.throws(() => new nn.BlueprintSeparableConv2d({ inChannels: 4, outChannels: 4, kernelSize: 3, stride: 0 }), /BlueprintSeparableConv2d: stride/);
 });

@@ -49,6 +49,17 @@ test('a separabilized small CNN compiles to depthwise -> pointwise steps and equ
   checkPlan(plan, model, randomInput([3, 28, 28, 1], 4), 'separabilized small_cnn');
 });
 
+test('a BSConv-U separabilized small CNN (pointwise -> BN -> depthwise) compiles and equals eager, also after an ONNX round trip', async () => {
+  const { model } = separabilize(smallCnn({ width: 8, rng: new Random(1) }), { order: 'pointwise-first', batchNorm: true, depthwiseKernelSize: 5, rng: new Random(2) });
+  randomizeBatchNorms(model, 3);
+  const x = randomInput([3, 28, 28, 1], 4);
+  const plan = await compile(model, [3, 28, 28, 1], { backend: 'wasm' });
+  assert.equal(plan.report.fallbacks.length, 0, JSON.stringify(plan.report.fallbacks));
+  checkPlan(plan, model, x, 'BSConv small_cnn');
+  const imported = importOnnx(exportOnnx(model, [3, 28, 28, 1]));
+  assertMatches(eagerReference(imported, x), eagerReference(model, x), 'BSConv small_cnn through ONNX');
+});
+
 for (const [name, opset] of [['mobilenet_v2', 13], ['mobilenet_v3_small', 11], ['efficientnet_b0', 13]] as const) {
   test(`an imported ONNX ${name} (opset ${opset}) plans like the native model and equals eager`, async () => {
     const source = buildModel(name, { rng: new Random(5), numClasses: 10 });
