@@ -19,6 +19,7 @@ import { constant, cosineWithWarmup, oneCycle, stepDecay, type Schedule } from '
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
 export const SCHEDULES = ['cosine', 'step', 'onecycle', 'constant'] as const;
+export const SEPARABLE_ORDERS = ['depthwise-first', 'pointwise-first'] as const;
 
 /** Everything that defines a run; stored in its checkpoints so eval, predict and --resume rebuild it exactly. */
 export interface RunConfig {
@@ -29,6 +30,12 @@ export interface RunConfig {
   keepStem?: boolean;
   /** With `separable`: the depthwise kernel size (the padding grows to keep shapes). Absent: the replaced kernel's. */
   depthwiseKernelSize?: number;
+  /**
+   * With `separable`: 'depthwise-first' (absent: the default) is depthwise + BN + ReLU + pointwise (MobileNetV1);
+   * 'pointwise-first' is BSConv-U, pointwise + BN + depthwise over the output channels, with no activation between
+   * (a factorisation of the one conv, as Haase & Amthor publish it).
+   */
+  separableOrder?: (typeof SEPARABLE_ORDERS)[number];
   /**
    * Train over-parameterised (RepVGG / MobileOne): every conv is this many conv + BN branches plus a 1x1 branch and
    * an identity; checkpoints hold the branches, and a model rebuilt from one for inference has them folded.
@@ -105,7 +112,10 @@ export function modelFromConfig(config: RunConfig): Module {
   const rng = new Random(config.seed);
   const model = buildModel(config.model, { numClasses: config.dataInfo.numClasses, inputChannels: c, resolution: h, width: config.width, rng });
   if (config.separable)
-    separabilize(model, { inputShape: [h, w, c], batchNorm: true, activation: 'relu', keepStem: config.keepStem, depthwiseKernelSize: config.depthwiseKernelSize, rng });
+    separabilize(model, {
+      inputShape: [h, w, c], batchNorm: true, activation: config.separableOrder === 'pointwise-first' ? null : 'relu',
+      keepStem: config.keepStem, depthwiseKernelSize: config.depthwiseKernelSize, order: config.separableOrder, rng,
+    });
   return config.overparameterize === undefined ? model : overparameterize(model, { branches: config.overparameterize, rng });
 }
 

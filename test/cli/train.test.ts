@@ -83,6 +83,26 @@ test('train --separable --keep-stem --dw-kernel 5 stores the 5x5 twin, and eval 
     /depthwiseKernelSize 4 cannot replace the 3x3 kernel of 'features\.\d+'/);
 });
 
+test('train --separable --order pointwise-first stores the BSConv-U twin, and eval rebuilds it from the checkpoint', async () => {
+  const out = join(dir, 'bsconv');
+  const r = sepconv('train', '--limit', '256', '--epochs', '1', '--width', '4', '--batch', '32', '--separable', '--keep-stem', '--order', 'pointwise-first', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const ckpt = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+  assert.equal(ckpt.config.separableOrder, 'pointwise-first');
+  // Each replaced conv: a pointwise [Cin, Cout] conv, a batch norm and a depthwise conv over its Cout channels.
+  const prefixes = [...ckpt.model.keys()].filter((k) => k.endsWith('.pointwise.weight')).map((k) => k.slice(0, -'pointwise.weight'.length));
+  assert.ok(prefixes.length >= 1);
+  for (const p of prefixes) {
+    const cout = ckpt.model.get(`${p}pointwise.weight`)!.shape[1];
+    assert.equal(ckpt.model.get(`${p}bn.running_mean`)!.shape[0], cout);
+    assert.equal(ckpt.model.get(`${p}depthwise.weight`)!.shape[2], cout);
+  }
+  const ev = sepconv('eval', '--checkpoint', join(out, 'checkpoint.safetensors'), '--json');
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(oneLineError(sepconv('train', '--limit', '64', '--separable', '--order', 'sideways', '--out', join(dir, 'bad-order'))),
+    /--order must be one of depthwise-first, pointwise-first; got 'sideways'/);
+});
+
 test('train --rep 2 trains over-parameterised, keeps the branches in the checkpoint, and folds them for eval and export', async () => {
   const out = join(dir, 'rep');
   const r = sepconv('train', '--limit', '256', '--epochs', '1', '--width', '4', '--batch', '32', '--separable', '--keep-stem', '--rep', '2', '--out', out);

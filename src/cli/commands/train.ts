@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DATASET_SPECS } from '../../data/resolve.js';
 import { parseChoice, parsePositiveInt, parsePositiveNumber } from '../args.js';
 import { UsageError, type Command, type CommandContext } from '../command.js';
-import { OPTIMIZERS, SCHEDULES, type RunConfig } from '../../train/run_config.js';
+import { OPTIMIZERS, SCHEDULES, SEPARABLE_ORDERS, type RunConfig } from '../../train/run_config.js';
 import { CHECKPOINT_FILE, CURVES_FILE, LOG_FILE, runTraining } from '../training_run.js';
 
 function nonNegative(text: string, option: string): number {
@@ -35,6 +35,7 @@ export function configFromArgs(ctx: CommandContext): RunConfig {
     separable: ctx.flag('separable'),
     keepStem: ctx.flag('keep-stem'),
     depthwiseKernelSize: num('dw-kernel', parsePositiveInt, undefined as number | undefined),
+    separableOrder: num('order', (t, o) => parseChoice(t, o, SEPARABLE_ORDERS), undefined as RunConfig['separableOrder']),
     overparameterize: rep,
     bnRecompute: num('bn-recompute', (t, o) => Math.floor(nonNegative(t, o)), rep === undefined ? 0 : 20),
     width: num('width', parsePositiveNumber, undefined as number | undefined),
@@ -64,6 +65,7 @@ export const trainOptions = {
   separable: { type: 'boolean', description: 'train the separable twin: every standard KxK conv becomes depthwise + BN + ReLU + pointwise' },
   'keep-stem': { type: 'boolean', description: 'with --separable: leave the first conv standard, as MobileNets do' },
   'dw-kernel': { type: 'string', valueName: 'K', description: 'with --separable: depthwise kernel size (odd, >= the replaced one; 5 as in MobileNetV3)' },
+  order: { type: 'string', valueName: 'ORDER', description: 'with --separable: depthwise-first (depthwise + BN + ReLU + pointwise) or pointwise-first (BSConv-U: pointwise + BN + depthwise, no activation between)', defaultText: 'depthwise-first' },
   rep: { type: 'string', valueName: 'K', description: 'train over-parameterised (RepVGG, MobileOne): each conv as K conv + BN branches, a 1x1 one and an identity, folded back into one conv for eval, predict and export' },
   'bn-recompute': { type: 'string', valueName: 'N', description: 'before each evaluation, recompute batch-norm statistics over N unaugmented training batches (0: off)', defaultText: '20 with --rep, else 0' },
   width: { type: 'string', valueName: 'W', description: 'width (channels of the first stage) or width multiplier, per builder' },
