@@ -11,12 +11,14 @@
  * SE-ResNets (an identity shortcut and a squeeze-and-excitation gate on each stage's second conv); `*_nocrop` train
  * without the random crop. `*_rep` train over-parameterised (RepVGG / MobileOne branches on every conv; `*_rep2`
  * with two copies of each conv) and are folded back into the plain twins' layers before they are measured; `*_swish`
- * use swish instead of ReLU in both twins. Prints a table, then each separable model's gap to its twin per seed, and
- * writes bench/results/accuracy.json with every figure, seed and setting. Runs of some models (--only) merge into the
- * results already there (one per model, seed and number of epochs), so the models can be trained in separate
- * processes and the tables cover all of them.
+ * use swish instead of ReLU in both twins. `separable_k5_bsconv` is BSConv-U (Haase & Amthor 2020: each 3x3 conv
+ * becomes pointwise 1x1 + BN + depthwise 5x5 over the output channels, the factors in the other order). Prints a
+ * table, then each separable model's gap to its twin per seed, and writes bench/results/accuracy.json with every
+ * figure, seed and setting. Runs of some models (--only) merge into the results already there (one per model, seed
+ * and number of epochs), so the models can be trained in separate processes and the tables cover all of them.
  *
- * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,standard_rep,separable_k5_linear_rep,separable_k5_linear_rep2,standard_swish,separable_k5_linear_swish,mobilenet_v2]
+ * Run: npx tsc -p . && node build/bench/accuracy.js [--epochs N] [--limit N] [--save-weights FILE] [--teacher FILE] [--only standard,separable,separable_all,separable_linear,separable_k5,separable_k5_linear,separable_k5_linear_wd01,separable_k5_linear_light,separable_k57_linear_wd01,separable_k5_linear_dm2last,separable_k5_linear_kd,standard_w48,separable_k5_linear_w48,standard_res_se,separable_k5_linear_res_se,standard_nocrop,separable_k5_linear_nocrop,standard_rep,separable_k5_linear_rep,separable_k5_linear_rep2,standard_swish,separable_k5_linear_swish,separable_k5_bsconv,mobilenet_v2]
+ * (default: standard,separable_k5_bsconv,mobilenet_v2)
  * Needs Fashion-MNIST (apt-get install dataset-fashion-mnist) or --data idx:DIR.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -47,7 +49,7 @@ const { values: args } = parseArgs({
     limit: { type: 'string' },
     data: { type: 'string', default: 'fashion-mnist' },
     seed: { type: 'string', default: '0' },
-    only: { type: 'string', default: 'standard,separable,mobilenet_v2' },
+    only: { type: 'string', default: 'standard,separable_k5_bsconv,mobilenet_v2' },
     'save-weights': { type: 'string' },
     teacher: { type: 'string' },
   },
@@ -82,13 +84,14 @@ interface SeparableOptions {
   activation?: 'relu' | null;
   depthwiseKernelSize?: number | ((conv: Conv2d) => number);
   depthMultiplier?: (conv: Conv2d) => number;
+  order?: 'depthwise-first' | 'pointwise-first';
 }
 
 /** The separable twin of `vgg(rng, twin)`. */
 const separable = (rng: Random, o: SeparableOptions, twin: Twin = {}): Module =>
   separabilize(vgg(rng, twin), {
     inputShape: [28, 28, 1], batchNorm: true, activation: o.activation === undefined ? 'relu' : o.activation, keepStem: o.keepStem ?? true,
-    depthwiseKernelSize: o.depthwiseKernelSize, depthMultiplier: o.depthMultiplier, rng,
+    depthwiseKernelSize: o.depthwiseKernelSize, depthMultiplier: o.depthMultiplier, order: o.order, rng,
   }).model;
 
 const k5Linear: SeparableOptions = { activation: null, depthwiseKernelSize: 5 };
@@ -135,6 +138,8 @@ const ENTRIES: Entry[] = [
   // Swish in both twins (Ramachandran et al. 2017 found it helps mobile-sized networks more than large ones).
   { name: 'standard_swish', build: (rng) => vgg(rng, { activation: 'swish' }), lr: 0.003 },
   { name: 'separable_k5_linear_swish', build: (rng) => separable(rng, k5Linear, { activation: 'swish' }), lr: 0.003, twin: 'standard_swish' },
+  // BSConv-U: the pointwise conv first, then the depthwise one over the output channels (BN between, no activation).
+  { name: 'separable_k5_bsconv', build: (rng) => separable(rng, { ...k5Linear, order: 'pointwise-first' }), lr: 0.003 },
   { name: 'mobilenet_v2', build: (rng) => buildModel('mobilenet_v2_cifar', { numClasses: 10, width: 0.5, inputChannels: 1, resolution: 28, rng }), lr: 0.003 },
 ];
 
