@@ -180,7 +180,34 @@ export class PointwiseConv2d extends Module {
   }
 }
 
-export interface SeparableConv2dOptions extends ConvWindowOptions {
+/** What may sit between a separable conv's two factors. */
+export interface SeparableMiddleOptions {
+  /** BatchNorm2d between them. Default false. */
+  batchNorm?: boolean;
+  /** Activation between them (after the BN if any): a name, a module, or null (default). */
+  activation?: ActivationName | Module | null;
+  /** eps and momentum of the batch norm. */
+  bnEps?: number;
+  bnMomentum?: number | null;
+}
+
+/** Registers on `layer` the batch norm ('bn') and activation ('act') `o` asks for between its two factors. */
+function registerBetween(layer: Module, o: SeparableMiddleOptions, channels: number): { bn: BatchNorm2d | null; act: Module | null } {
+  const bn = (o.batchNorm ?? false)
+    ? layer.registerModule('bn', new BatchNorm2d({ numFeatures: channels, eps: o.bnEps, momentum: o.bnMomentum }))
+    : null;
+  const act = o.activation ?? null;
+  return { bn, act: act === null ? null : layer.registerModule('act', typeof act === 'string' ? activation(act) : act) };
+}
+
+/** Runs the batch norm and activation of `registerBetween`, those present. */
+function between(y: Tensor, bn: BatchNorm2d | null, act: Module | null): Tensor {
+  const normed = bn === null ? y : bn.call(y);
+  return act === null ? normed : act.call(normed);
+}
+
+/** `batchNorm` (Xception style) and `activation` (MobileNetV1) go between depthwise and pointwise. */
+export interface SeparableConv2dOptions extends ConvWindowOptions, SeparableMiddleOptions {
   inChannels: number;
   outChannels: number;
   depthMultiplier?: number;
@@ -191,13 +218,6 @@ export interface SeparableConv2dOptions extends ConvWindowOptions {
    * re-parameterised layer (`RepSeparableConv2d.fuse`) has one, where its branches' batch norms fold.
    */
   depthwiseBias?: boolean;
-  /** BatchNorm2d between depthwise and pointwise (Xception style). Default false. */
-  batchNorm?: boolean;
-  /** Activation between depthwise and pointwise (after the BN if any): a name, a module, or null (default). */
-  activation?: ActivationName | Module | null;
-  /** eps and momentum of the batch norm. */
-  bnEps?: number;
-  bnMomentum?: number | null;
   rng?: Random;
 }
 
@@ -225,35 +245,23 @@ export class SeparableConv2d extends Module {
       depthMultiplier: o.depthMultiplier, bias: o.depthwiseBias ?? false, rng,
     }));
     const mid = this.depthwise.outChannels;
-    this.bn = (o.batchNorm ?? false)
-      ? this.registerModule('bn', new BatchNorm2d({ numFeatures: mid, eps: o.bnEps, momentum: o.bnMomentum }))
-      : null;
-    const act = o.activation ?? null;
-    this.act = act === null ? null : this.registerModule('act', typeof act === 'string' ? activation(act) : act);
+    ({ bn: this.bn, act: this.act } = registerBetween(this, o, mid));
     this.pointwise = this.registerModule('pointwise', new PointwiseConv2d({
       inChannels: mid, outChannels: o.outChannels, bias: o.bias ?? true, rng,
     }));
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.depthwise.call(x);
-    if (this.bn !== null) y = this.bn.call(y);
-    if (this.act !== null) y = this.act.call(y);
-    return this.pointwise.call(y);
+    return this.pointwise.call(between(this.depthwise.call(x), this.bn, this.act));
   }
 }
 
-export interface BlueprintSeparableConv2dOptions extends ConvWindowOptions {
+/** `batchNorm` (default false, BSConv-U as published) and `activation` go between pointwise and depthwise. */
+export interface BlueprintSeparableConv2dOptions extends ConvWindowOptions, SeparableMiddleOptions {
   inChannels: number;
   outChannels: number;
   /** Bias of the depthwise conv, the last one. */
   bias?: boolean;
-  /** BatchNorm2d between pointwise and depthwise. Default false (BSConv-U as published). */
-  batchNorm?: boolean;
-  /** Activation between them (after the BN if any): a name, a module, or null (default). */
-  activation?: ActivationName | Module | null;
-  bnEps?: number;
-  bnMomentum?: number | null;
   rng?: Random;
 }
 
@@ -277,11 +285,7 @@ export class BlueprintSeparableConv2d extends Module {
     checkInt(o.outChannels, 'BlueprintSeparableConv2d: outChannels');
     const w = window(o, 'BlueprintSeparableConv2d');
     this.pointwise = this.registerModule('pointwise', new PointwiseConv2d({ inChannels: o.inChannels, outChannels: o.outChannels, bias: false, rng }));
-    this.bn = (o.batchNorm ?? false)
-      ? this.registerModule('bn', new BatchNorm2d({ numFeatures: o.outChannels, eps: o.bnEps, momentum: o.bnMomentum }))
-      : null;
-    const act = o.activation ?? null;
-    this.act = act === null ? null : this.registerModule('act', typeof act === 'string' ? activation(act) : act);
+    ({ bn: this.bn, act: this.act } = registerBetween(this, o, o.outChannels));
     this.depthwise = this.registerModule('depthwise', new DepthwiseConv2d({
       channels: o.outChannels, kernelSize: w.kernel, stride: w.stride, padding: w.padding, dilation: w.dilation,
       bias: o.bias ?? true, rng,
@@ -289,9 +293,6 @@ export class BlueprintSeparableConv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.pointwise.call(x);
-    if (this.bn !== null) y = this.bn.call(y);
-    if (this.act !== null) y = this.act.call(y);
-    return this.depthwise.call(y);
+    return this.depthwise.call(between(this.pointwise.call(x), this.bn, this.act));
   }
 }

@@ -4,7 +4,7 @@ export * as init from './init.js';
 export {
   Conv2d, DepthwiseConv2d, PointwiseConv2d, SeparableConv2d, BlueprintSeparableConv2d,
   type Conv2dOptions, type DepthwiseConv2dOptions, type PointwiseConv2dOptions, type SeparableConv2dOptions,
-  type BlueprintSeparableConv2dOptions,
+  type BlueprintSeparableConv2dOptions, type SeparableMiddleOptions,
 } from './conv.js';
 export { RepConv2d, RepSeparableConv2d, type RepConvTemplate, type RepOptions } from './reparam.js';
 export { SqueezeExcite, makeDivisible, squeezeWidth, type SqueezeExciteOptions } from './squeeze_excite.js';

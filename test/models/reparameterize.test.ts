@@ -15,6 +15,7 @@ import { compile } from '../../src/plan/index.js';
 import { crossEntropy } from '../../src/ops/softmax.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Random } from '../../src/tensor/random.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { SGD } from '../../src/train/optimizer.js';
 import { assertClose } from '../helpers/close.js';
 import { randomImages } from './helpers.js';
@@ -22,6 +23,22 @@ import { randomImages } from './helpers.js';
 const options = { stages: 2, convsPerStage: 2, width: 4, inChannels: 1, numClasses: 3, resolution: 8 } as const;
 const typesOf = (m: Module, type: abstract new (...args: never[]) => Module): string[] =>
   m.namedModules().filter(([, x]) => x instanceof type).map(([path]) => path);
+
+/**
+ * A few SGD steps in training mode (they move the filters and every branch's batch statistics), then the model's
+ * eval-mode output for `x`.
+ */
+function trainThenEval(model: Module, x: Tensor): Float32Array {
+  const labels = Int32Array.from({ length: x.shape[0] }, (_, i) => i % 3);
+  const sgd = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  for (let step = 0; step < 4; step++) {
+    crossEntropy(model.call(x), labels).backward();
+    sgd.step();
+    model.zeroGrad();
+  }
+  model.eval();
+  return noGrad(() => model.call(x).data.slice());
+}
 
 test('overparameterize, train, reparameterize: the folded separable twin computes what the trained one does, at its costs', async () => {
   const model = separabilize(vggStyle({ ...options, residual: true, squeezeExcite: true, rng: new Random(1) }), { batchNorm: true, keepStem: true, rng: new Random(2) }).model;
@@ -38,17 +55,8 @@ test('overparameterize, train, reparameterize: the folded separable twin compute
   for (const se of sePaths) assert.deepEqual(typesOf(model, PointwiseConv2d).filter((p) => p.startsWith(`${se}.`)), [`${se}.reduce`, `${se}.expand`]);
   assert.equal(typesOf(model, Linear).length, 1);
 
-  // A few SGD steps in training mode move the filters and every branch's batch statistics.
   const x = randomImages([6, 8, 8, 1], 4);
-  const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
-  const sgd = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-  for (let step = 0; step < 4; step++) {
-    crossEntropy(model.call(x), labels).backward();
-    sgd.step();
-    model.zeroGrad();
-  }
-  model.eval();
-  const trained = noGrad(() => model.call(x).data.slice());
+  const trained = trainThenEval(model, x);
   reparameterize(model);
   assert.deepEqual(typesOf(model, SeparableConv2d), separablePaths);
   assert.deepEqual([...typesOf(model, RepSeparableConv2d), ...typesOf(model, RepConv2d)], []);
@@ -71,15 +79,7 @@ test('overparameterize gives the pointwise and depthwise convs of a BSConv-U twi
   overparameterize(model, { rng: new Random(3) });
   assert.deepEqual(typesOf(model, RepConv2d).filter((p) => p !== 'features.0'), blueprints.flatMap((b) => [`${b}.pointwise`, `${b}.depthwise`]));
   const x = randomImages([6, 8, 8, 1], 4);
-  const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
-  const sgd = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-  for (let step = 0; step < 4; step++) {
-    crossEntropy(model.call(x), labels).backward();
-    sgd.step();
-    model.zeroGrad();
-  }
-  model.eval();
-  const trained = noGrad(() => model.call(x).data.slice());
+  const trained = trainThenEval(model, x);
   reparameterize(model);
   assert.deepEqual(typesOf(model, RepConv2d), []);
   assert.deepEqual(typesOf(model, BlueprintSeparableConv2d), blueprints);
