@@ -35,7 +35,7 @@ import { resolveDataset } from '../src/data/resolve.js';
 import { VggStyle } from '../src/models/baselines.js';
 import { buildModel } from '../src/models/index.js';
 import { overparameterize, reparameterize } from '../src/models/reparameterize.js';
-import { separabilize } from '../src/models/separabilize.js';
+import { separabilize, type SeparableOrder } from '../src/models/separabilize.js';
 import type { ActivationName } from '../src/nn/activation.js';
 import type { Conv2d } from '../src/nn/conv.js';
 import type { Module } from '../src/nn/module.js';
@@ -84,7 +84,7 @@ interface SeparableOptions {
   activation?: 'relu' | null;
   depthwiseKernelSize?: number | ((conv: Conv2d) => number);
   depthMultiplier?: (conv: Conv2d) => number;
-  order?: 'depthwise-first' | 'pointwise-first';
+  order?: SeparableOrder;
 }
 
 /** The separable twin of `vgg(rng, twin)`. */

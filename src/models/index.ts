@@ -25,7 +25,8 @@ export {
   type BaselineOptions, type VggStyleOptions, type ResnetStyleOptions,
 } from './baselines.js';
 export {
-  separabilize, type SeparabilizeOptions, type SeparabilizeReport, type SeparabilizedLayer, type ParamsMacs,
+  separabilize, SEPARABLE_ORDERS, type SeparableOrder, type SeparabilizeOptions, type SeparabilizeReport,
+  type SeparabilizedLayer, type ParamsMacs,
 } from './separabilize.js';
 export { overparameterize, reparameterize } from './reparameterize.js';
 export { Chain, Container } from './chain.js';

@@ -19,6 +19,10 @@ import type { Module } from '../nn/module.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import { initLikeTorchvision } from './init.js';
 
+/** The two orders of a separable conv's factors (see SeparabilizeOptions.order). */
+export const SEPARABLE_ORDERS = ['depthwise-first', 'pointwise-first'] as const;
+export type SeparableOrder = (typeof SEPARABLE_ORDERS)[number];
+
 export interface SeparabilizeOptions {
   /** BatchNorm2d between the depthwise and pointwise convs (MobileNet style). Default false (Keras SeparableConv2D). */
   batchNorm?: boolean;
@@ -54,7 +58,7 @@ export interface SeparabilizeOptions {
    * BlueprintSeparableConv2d (BSConv-U), the pointwise conv then a depthwise conv over the output channels, the
    * order Haase & Amthor (2020) found more accurate at the same cost; it takes no depthMultiplier.
    */
-  order?: 'depthwise-first' | 'pointwise-first';
+  order?: SeparableOrder;
 }
 
 /** Parameters and multiply-adds (per image of the report's input). */
@@ -98,7 +102,7 @@ export function separabilize(model: Module, options: SeparabilizeOptions = {}): 
   const parents = targets.map(([path]) => parentOf(path, modules));
   const inputShape = options.inputShape ?? defaultInputShape(model);
   const order = options.order ?? 'depthwise-first';
-  if (order !== 'depthwise-first' && order !== 'pointwise-first')
+  if (!SEPARABLE_ORDERS.includes(order))
     throw new ArgumentError(`separabilize: order must be 'depthwise-first' or 'pointwise-first', got ${JSON.stringify(order)}`);
   if (order === 'pointwise-first' && options.depthMultiplier !== undefined)
     throw new ArgumentError("separabilize: depthMultiplier applies to the depthwise-first order only (order 'pointwise-first' has none)");

@@ -7,7 +7,7 @@ import { ArgumentError, FormatError } from '../errors.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { buildModel } from '../models/index.js';
 import { overparameterize, reparameterize } from '../models/reparameterize.js';
-import { separabilize } from '../models/separabilize.js';
+import { separabilize, type SeparableOrder } from '../models/separabilize.js';
 import { isDepthwise } from '../backend/kernels.js';
 import { Conv2d, DepthwiseConv2d } from '../nn/conv.js';
 import type { Module } from '../nn/module.js';
@@ -19,7 +19,6 @@ import { constant, cosineWithWarmup, oneCycle, stepDecay, type Schedule } from '
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
 export const SCHEDULES = ['cosine', 'step', 'onecycle', 'constant'] as const;
-export const SEPARABLE_ORDERS = ['depthwise-first', 'pointwise-first'] as const;
 
 /** Everything that defines a run; stored in its checkpoints so eval, predict and --resume rebuild it exactly. */
 export interface RunConfig {
@@ -35,7 +34,7 @@ export interface RunConfig {
    * 'pointwise-first' is BSConv-U, pointwise + BN + depthwise over the output channels, with no activation between
    * (a factorisation of the one conv, as Haase & Amthor publish it).
    */
-  separableOrder?: (typeof SEPARABLE_ORDERS)[number];
+  separableOrder?: SeparableOrder;
   /**
    * Train over-parameterised (RepVGG / MobileOne): every conv is this many conv + BN branches plus a 1x1 branch and
    * an identity; checkpoints hold the branches, and a model rebuilt from one for inference has them folded.

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { DATASET_SPECS } from '../../data/resolve.js';
 import { parseChoice, parsePositiveInt, parsePositiveNumber } from '../args.js';
 import { UsageError, type Command, type CommandContext } from '../command.js';
-import { OPTIMIZERS, SCHEDULES, SEPARABLE_ORDERS, type RunConfig } from '../../train/run_config.js';
+import { SEPARABLE_ORDERS } from '../../models/separabilize.js';
+import { OPTIMIZERS, SCHEDULES, type RunConfig } from '../../train/run_config.js';
 import { CHECKPOINT_FILE, CURVES_FILE, LOG_FILE, runTraining } from '../training_run.js';
 
 function nonNegative(text: string, option: string): number {
